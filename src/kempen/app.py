@@ -1,0 +1,43 @@
+"""The ASGI application: API, web UI and static files in one process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from kempen import __version__
+from kempen.api.router import api_router
+from kempen.http.problems import install_problem_handlers
+from kempen.web.routes import mount_web
+
+logger = logging.getLogger("kempen")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from kempen.background import start_background_workers
+
+    stop = start_background_workers()
+    try:
+        yield
+    finally:
+        stop()
+
+
+def create_app(*, background: bool = True) -> FastAPI:
+    """Build the application; `background=False` skips in-process workers (tests drive them directly)."""
+    app = FastAPI(
+        title="Kempen",
+        version=__version__,
+        summary="Campaign management for CRM and marketing teams",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        lifespan=lifespan if background else None,
+    )
+    install_problem_handlers(app)
+    app.include_router(api_router)
+    mount_web(app)
+    return app

@@ -1,0 +1,1 @@
+"""The `kempen` command line: parse arguments, call services, print with Rich."""

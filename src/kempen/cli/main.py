@@ -1,0 +1,49 @@
+"""The `kempen` command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from sqlalchemy.exc import OperationalError
+
+from kempen.cli.accounts import apikeys_app, users_app
+from kempen.cli.common import err_console
+from kempen.cli.contacts import contacts_app
+from kempen.cli.demo import demo_command
+from kempen.cli.imports import import_app
+from kempen.cli.server import db_app, init_command, serve_command
+from kempen.kit.errors import KempenError
+
+app = typer.Typer(help="Kempen: campaign management for CRM and marketing teams.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.command("serve")(serve_command)
+app.command("init")(init_command)
+app.command("demo")(demo_command)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(import_app, name="import")
+
+
+def main() -> None:
+    """Run the CLI; expected failures print one readable line and exit non-zero."""
+    try:
+        result = app(standalone_mode=False)
+    except KempenError as exc:
+        err_console.print(f"[red]error:[/] {exc.detail}", highlight=False)
+        sys.exit(1)
+    except OperationalError as exc:
+        err_console.print(f"[red]error:[/] database unavailable: {str(exc.orig).strip().splitlines()[0]}")
+        sys.exit(1)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,76 @@
+"""`kempen serve`, `kempen init` and `kempen db …`."""
+
+from __future__ import annotations
+
+import secrets
+
+import typer
+from sqlalchemy import func, select
+
+from kempen.accounts import service as accounts
+from kempen.cli.common import console, session_scope
+from kempen.config import get_settings
+from kempen.db import get_engine
+from kempen.migrate import current_revision, upgrade_database
+from kempen.models import Role, User
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+DEMO_OWNER_EMAIL = "owner@kempen.local"
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
+    """Apply database migrations."""
+    engine = get_engine()
+    upgrade_database(engine, revision)
+    console.print(f"[green]✓[/] database at revision {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's current revision."""
+    console.print(current_revision(get_engine()) or "(empty database)")
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, help="Port to listen on"),
+    workers: int = typer.Option(1, help="Web worker processes"),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)"),
+) -> None:
+    """Serve the web UI and the API."""
+    import uvicorn
+
+    settings = get_settings()
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        upgrade_database(get_engine())  # the embedded database keeps itself current
+    console.print(f"Kempen on http://{host}:{port}  (API docs at /docs)")
+    uvicorn.run("kempen.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+                log_level="info")
+
+
+def init_command(
+    demo_contacts: int = typer.Option(2000, help="Demo contacts to generate on first run (0 for none)"),
+    seed: int = typer.Option(7, help="Seed for the demo data"),
+) -> None:
+    """Prepare a workspace on first run: migrations, an owner account and demo data. Safe to repeat."""
+    engine = get_engine()
+    upgrade_database(engine)
+    with session_scope() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            console.print("Workspace already initialised; log in with the account created on first run.")
+            return
+        password = secrets.token_urlsafe(12)
+        workspace = accounts.create_workspace(session, name="Demo shop", slug="demo")
+        owner = accounts.create_user(session, email=DEMO_OWNER_EMAIL, password=password, name="Owner")
+        accounts.add_member(session, workspace_id=workspace.id, user_id=owner.id, role=Role.OWNER)
+        workspace_slug = workspace.slug
+    if demo_contacts:
+        from kempen.cli.demo import run_demo
+
+        run_demo(workspace_slug=workspace_slug, contacts=demo_contacts, seed=seed)
+    console.rule("[bold]Kempen is ready")
+    console.print(f"  log in at http://127.0.0.1:8000/login as [bold]{DEMO_OWNER_EMAIL}[/]")
+    console.print(f"  password: [bold]{password}[/]  (shown once; keep it)")
+    console.rule()

@@ -1,0 +1,1 @@
+"""Contacts: the CRM core, with identity matching, custom fields and merges."""

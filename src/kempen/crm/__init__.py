@@ -1,0 +1,1 @@
+"""Companies, tags, lists, consents, suppressions and custom field definitions."""

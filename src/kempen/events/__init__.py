@@ -1,0 +1,1 @@
+"""Behavioural events, ingested in idempotent batches."""

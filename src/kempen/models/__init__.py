@@ -1,0 +1,37 @@
+"""ORM tables, one module per aggregate. Importing this package registers every table."""
+
+from kempen.models.accounts import ApiKey, Membership, Role, User, Workspace
+from kempen.models.audit import (
+    AuditEntry,
+    ImportRun,
+    ImportStatus,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+)
+from kempen.models.base import Base
+from kempen.models.commerce import Event, Order, OrderItem, OrderStatus
+from kempen.models.contacts import (
+    Channel,
+    Company,
+    Consent,
+    ConsentStatus,
+    Contact,
+    ContactList,
+    ContactTag,
+    CustomFieldDefinition,
+    CustomFieldType,
+    LifecycleStage,
+    ListMembership,
+    Suppression,
+    SuppressionReason,
+    Tag,
+)
+
+__all__ = [
+    "ApiKey", "AuditEntry", "Base", "Channel", "Company", "Consent", "ConsentStatus", "Contact",
+    "ContactList", "ContactTag", "CustomFieldDefinition", "CustomFieldType", "Event", "ImportRun",
+    "ImportStatus", "LifecycleStage", "ListMembership", "Membership", "Order", "OrderItem", "OrderStatus",
+    "Role", "Suppression", "SuppressionReason", "Tag", "User", "WebhookDelivery", "WebhookDeliveryStatus",
+    "WebhookEndpoint", "Workspace",
+]

@@ -1,0 +1,1 @@
+"""Orders: purchase history, ingested one by one or in batches."""

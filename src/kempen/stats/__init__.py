@@ -1,0 +1,1 @@
+"""Pure statistics, fed with sufficient statistics; imports nothing else of Kempen."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: signed notifications of contact and order changes."""
