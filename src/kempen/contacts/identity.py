@@ -36,18 +36,22 @@ class IdentityIndex:
     by_email: dict[str, Contact] = field(default_factory=dict)
     by_phone: dict[str, Contact] = field(default_factory=dict)
 
+    _keys_of: dict[int, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
+
     def register(self, contact: Contact) -> None:
+        """Index a contact under its current keys, dropping keys it no longer holds."""
+        previous = self._keys_of.get(id(contact))
+        if previous is not None:
+            for index, key in zip((self.by_external_id, self.by_email, self.by_phone), previous, strict=True):
+                if key is not None and index.get(key) is contact:
+                    del index[key]
         if contact.external_id:
             self.by_external_id[contact.external_id] = contact
         if contact.email_normalized:
             self.by_email[contact.email_normalized] = contact
         if contact.phone:
             self.by_phone.setdefault(contact.phone, contact)
-
-    def forget(self, contact: Contact) -> None:
-        for index in (self.by_external_id, self.by_email, self.by_phone):
-            for key in [k for k, c in index.items() if c is contact]:
-                del index[key]
+        self._keys_of[id(contact)] = (contact.external_id, contact.email_normalized, contact.phone)
 
     def match(self, keys: IdentityKeys) -> Contact | None:
         """Return the contact these keys identify, or None for a new person."""
