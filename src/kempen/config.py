@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     broker_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     webhook_timeout_seconds: float = 10.0
+    # Webhook URLs must be HTTPS; this also admits http://127.0.0.1 and http://localhost (tests, local dev).
+    webhook_allow_http_localhost: bool = False
     # Local development serves over plain HTTP; production sets this to true.
     secure_cookies: bool = False
 
