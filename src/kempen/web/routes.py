@@ -1,12 +1,39 @@
-"""Web UI routes (placeholder until the UI lands)."""
+"""Mount the server-rendered web UI (Jinja2 + HTMX) and its static files on the application."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from kempen.web.auth import CsrfRefused, LoginRequired, clear_session, login_url
+from kempen.web.templating import STATIC_DIR, render
+from kempen.web.views import contacts, profile, session
+
+
+def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    target = login_url(exc.next_path)
+    response: Response
+    if request.headers.get("HX-Request"):
+        # A redirect would be followed inside the XHR and swapped into the page; ask HTMX to navigate.
+        response = Response(status_code=401, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    clear_session(response)
+    return response
+
+
+def _csrf_refused(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", {"status_code": 403, "title": "This form has expired",
+                                          "message": "Reload the page and try again."}, status_code=403)
 
 
 def mount_web(app: FastAPI) -> None:
-    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login() -> str:
-        return "<html><body><h1>Kempen</h1></body></html>"
+    """Add the web pages, their error handling and /static to the application."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
+    for module in (session, contacts, profile):
+        app.include_router(module.router)
