@@ -1,0 +1,78 @@
+"""Event payloads: a typed dict validated in bulk by one TypeAdapter (the ingest hot path)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Required
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
+
+from kempen.contacts.schemas import RowError
+
+MAX_BATCH = 10_000
+MAX_PROPERTIES_BYTES = 32_768
+ContactId = Annotated[int, Field(gt=0, lt=2**63)]
+
+
+EventName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)]
+Source = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class EventIn(TypedDict, total=False):
+    """One behavioural event as sent by a client; a typed dict so that validation stays in Rust."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    name: Required[EventName]
+    contact_id: ContactId | None
+    contact_external_id: ExternalId | None
+    contact_email: Email | None
+    occurred_at: datetime
+    properties: dict[str, Any]
+    source: Source | None
+    idempotency_key: IdempotencyKey | None
+
+
+EVENTS = TypeAdapter(list[EventIn])
+
+
+def batch_body_schema() -> dict[str, Any]:
+    """The OpenAPI schema of `POST /events/batch`, whose body the route parses itself."""
+    return {
+        "type": "object",
+        "required": ["events"],
+        "additionalProperties": False,
+        "properties": {
+            "events": {"type": "array", "maxItems": MAX_BATCH, "items": TypeAdapter(EventIn).json_schema(),
+                       "description": "Up to 10,000 events"},
+        },
+    }
+
+
+class EventIngestResult(BaseModel):
+    accepted: int = Field(description="Events stored by this call")
+    duplicates: int = Field(description="Events whose idempotency key was already stored (or repeated in the batch)")
+    rejected: int
+    errors: list[RowError]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contact_id: int
+    name: str
+    occurred_at: datetime
+    properties: dict[str, Any]
+    source: str | None
+    idempotency_key: str | None
+    received_at: datetime
+
+
+class EventPage(BaseModel):
+    items: list[Event]
+    next_cursor: str | None
