@@ -20,14 +20,15 @@ def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
         yield items[start:start + size]
 
 
-def insert_ignoring_conflicts(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows, silently skipping those that violate a unique constraint."""
+def insert_ignoring_conflicts(session: Session, table: Any, rows: list[dict[str, Any]]) -> int:
+    """Insert rows, silently skipping those that violate a unique constraint; return how many were inserted."""
     if not rows:
-        return
+        return 0
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+        result = session.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
     elif dialect == "sqlite":
-        session.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+        result = session.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
     else:  # pragma: no cover - Kempen supports the two dialects above
         raise NotImplementedError(dialect)
+    return int(result.rowcount)  # type: ignore[attr-defined]
