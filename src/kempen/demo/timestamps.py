@@ -11,6 +11,8 @@ def to_datetime_strings(seconds: np.ndarray, dialect: str) -> list[str]:
     SQLite gets exactly what SQLAlchemy's DateTime writes there (naive UTC with microseconds), so the
     strings compare correctly with bound parameters; PostgreSQL gets ISO text with an explicit UTC offset.
     """
+    if not len(seconds):
+        return []  # numpy's string functions reject empty arrays
     stamps = np.datetime_as_string(np.asarray(seconds, dtype=np.int64).astype("M8[s]"), unit="us")
     stamps = np.strings.replace(stamps, "T", " ")
     if dialect == "postgresql":
