@@ -95,12 +95,10 @@ def prepare_import(session_factory: SessionFactory, *, workspace_id: int, kind: 
     """Open the file and settle the mapping; raise InvalidInput for a file that cannot be imported."""
     source = open_csv(path)
     try:
-        definitions = []
-        if kind == "contacts":
-            with runs.transaction(session_factory, commit=False) as session:
-                definitions = list_definitions(session, workspace_id=workspace_id)
-        detected = detect_mapping(source.headers, definitions, kind)
-        chosen = apply_overrides(detected, mapping or {}, source.headers, definitions, kind)
+        with runs.transaction(session_factory, commit=False) as session:
+            definitions = list_definitions(session, workspace_id=workspace_id) if kind == "contacts" else []
+            detected = detect_mapping(source.headers, definitions, kind)
+            chosen = apply_overrides(detected, mapping or {}, source.headers, definitions, kind)
         require_identity(chosen, source.headers, kind)
     except BaseException:
         source.close()
