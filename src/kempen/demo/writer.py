@@ -22,7 +22,6 @@ ID_TABLES = ("companies", "contacts", "orders", "order_items", "events", "suppre
 # Tables written by the demo, which ANALYZE refreshes at the end.
 LOADED_TABLES = ("companies", "contacts", "orders", "order_items", "events", "consents", "suppressions", "contact_tags",
                  "list_memberships")
-_COPY_SPECIALS = ("\\", "\t", "\n", "\r")
 
 
 def _table(name: str) -> Table:
@@ -79,14 +78,14 @@ class BulkWriter:
             cursor.close()
 
     def _copy(self, name: str, columns: Columns) -> None:
+        # write_row (psycopg's C adapters) measured faster than joining a pre-formatted text payload in Python.
         from psycopg import sql
 
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-        texts = [_copy_text(values) for values in columns.values()]
-        payload = "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
         with self.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(payload.encode())
+            for row in zip(*columns.values(), strict=True):
+                copy.write_row(row)
 
     @contextmanager
     def loading(self) -> Iterator[None]:
@@ -116,20 +115,3 @@ class BulkWriter:
             for name in LOADED_TABLES:
                 self.session.execute(text(f"ANALYZE {_table(name).name}"))  # noqa: S608 - fixed table names
 
-
-def _copy_text(values: list[Any]) -> list[str]:
-    """Return one column in COPY text format: \\N for NULL, specials escaped."""
-    if not values:
-        return []
-    if None in values:
-        return ["\\N" if v is None else _escape(str(v)) for v in values]
-    if not isinstance(values[0], str):
-        return list(map(str, values))
-    joined = "".join(values)
-    if any(special in joined for special in _COPY_SPECIALS):
-        return [_escape(v) for v in values]
-    return values
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
