@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kempen.contacts.schemas import RowError
 from kempen.events import paging, references, schemas
+from kempen.events.collector import collector_paused
 from kempen.events.store import EventColumns, insert_events
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
@@ -21,18 +23,57 @@ from kempen.models import Event
 MAX_PAGE = 500
 
 
+def ingest_json(session: Session, *, workspace_id: int, body: bytes) -> schemas.EventIngestResult:
+    """Parse a raw `{"events": [...]}` body with orjson and ingest it (the HTTP fast path)."""
+    with collector_paused():
+        prepared = _prepare(session, workspace_id, _records_of(body))
+    return _store(session, workspace_id, prepared)
+
+
+def _records_of(body: bytes) -> list[Any]:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"The body is not valid JSON: {exc}") from None
+    records = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(records, list) or set(payload) != {"events"}:
+        raise InvalidInput('The body must be a JSON object {"events": [...]}.')
+    return records
+
+
 def ingest_events(session: Session, *, workspace_id: int, records: list[Any]) -> schemas.EventIngestResult:
     """Store a batch of events; refuse bad rows individually and count re-sent idempotency keys once."""
+    with collector_paused():
+        prepared = _prepare(session, workspace_id, records)
+    return _store(session, workspace_id, prepared)
+
+
+@dataclass
+class _Prepared:
+    rows: EventColumns
+    in_batch_duplicates: int
+    errors: list[RowError]
+    received_at: datetime
+
+
+def _prepare(session: Session, workspace_id: int, records: list[Any]) -> _Prepared:
+    """Validate the records and resolve their contacts: everything but the write."""
     if len(records) > schemas.MAX_BATCH:
-        raise InvalidInput(f"A batch holds at most {schemas.MAX_BATCH:,} events; this one has {len(records):,}.")
+        raise InvalidInput(f"A batch holds at most {schemas.MAX_BATCH:,} events; this one has {len(records):,}.",
+                           errors=[{"location": "body.events", "message": "too many events"}])
     valid, errors = validate_events(records)
     refs = [references.reference_of(event) for _, event in valid]
     contacts = references.resolve_references(session, workspace_id=workspace_id, references=refs)
     now = utcnow()
     rows, in_batch_duplicates = _columns(valid, refs, contacts, errors, now)
-    stored = insert_events(session, workspace_id=workspace_id, received_at=now, rows=rows)
+    return _Prepared(rows, in_batch_duplicates, errors, now)
+
+
+def _store(session: Session, workspace_id: int, prepared: _Prepared) -> schemas.EventIngestResult:
+    rows, errors = prepared.rows, prepared.errors
+    stored = insert_events(session, workspace_id=workspace_id, received_at=prepared.received_at, rows=rows)
     errors.sort(key=lambda e: e.index)
-    return schemas.EventIngestResult(accepted=stored, duplicates=in_batch_duplicates + len(rows) - stored,
+    return schemas.EventIngestResult(accepted=stored, duplicates=prepared.in_batch_duplicates + len(rows) - stored,
                                      rejected=len(errors), errors=errors)
 
 

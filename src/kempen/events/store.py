@@ -1,7 +1,14 @@
 """Bulk insert of validated events, skipping idempotency keys already stored.
 
-Idempotency rests on the unique constraint (workspace_id, idempotency_key) and insert-or-ignore,
-never on check-then-insert, so two concurrent batches carrying one key store it once.
+Idempotency rests on the unique constraint (workspace_id, idempotency_key), never on
+check-then-insert, so two concurrent batches carrying one key store it once.
+
+On PostgreSQL a batch is first COPYed straight into `events` inside a savepoint: the common case
+(fresh keys) then costs what a raw bulk load costs. If any key is already stored, the unique
+constraint stops the COPY, the savepoint is rolled back and the batch goes again through
+INSERT ... ON CONFLICT DO NOTHING, which skips exactly the stored keys. Measured on 10,000-event
+batches: COPY ~0.2 s, INSERT ... SELECT FROM unnest(...) ON CONFLICT ~0.5 s, COPY into a staging
+table then INSERT ... ON CONFLICT ~0.4 s (bench/ingest.py).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -32,6 +40,9 @@ class EventColumns:
     def __len__(self) -> int:
         return len(self.contact_ids)
 
+
+_COPY = ("COPY events (workspace_id, contact_id, name, occurred_at, properties, source, idempotency_key, "
+         "received_at) FROM STDIN")
 
 # One statement, six array parameters: PostgreSQL plans it once whatever the batch size.
 _UNNEST_INSERT = text("""
@@ -55,6 +66,24 @@ def insert_events(session: Session, *, workspace_id: int, received_at: datetime,
 
 
 def _insert_postgres(session: Session, workspace_id: int, received_at: datetime, rows: EventColumns) -> int:
+    try:
+        with session.begin_nested():
+            _copy(session, workspace_id, received_at, rows)
+        return len(rows)
+    except psycopg.errors.UniqueViolation:
+        return _insert_ignoring_postgres(session, workspace_id, received_at, rows)
+
+
+def _copy(session: Session, workspace_id: int, received_at: datetime, rows: EventColumns) -> None:
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+        for row in zip(rows.contact_ids, rows.names, rows.occurred_at, rows.properties, rows.sources, rows.keys,
+                       strict=True):
+            copy.write_row((workspace_id, *row, received_at))
+
+
+def _insert_ignoring_postgres(session: Session, workspace_id: int, received_at: datetime, rows: EventColumns) -> int:
     result = session.execute(_UNNEST_INSERT, {
         "workspace_id": workspace_id, "received_at": received_at, "contact_ids": rows.contact_ids,
         "names": rows.names, "occurred_at": rows.occurred_at, "properties": rows.properties,
