@@ -29,6 +29,7 @@ def test_filters_narrow_the_list_and_offer_the_values_in_use(logged_in: LoggedIn
     assert '<option value="DE"' in page.text and '<option value="vip"' in page.text
     by_tag = logged_in.client.get("/contacts/results?tag=vip", headers=HTMX).text
     assert "vip@example.com" in by_tag and "lead@example.com" not in by_tag
+    assert '<option value="mql">MQL</option>' in page.text
     by_stage = logged_in.client.get("/contacts?lifecycle_stage=lead").text
     assert "lead@example.com" in by_stage and "vip@example.com" not in by_stage
     by_country = logged_in.client.get("/contacts/results?country=DE", headers=HTMX).text

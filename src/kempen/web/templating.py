@@ -43,9 +43,13 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+ACRONYMS = {"mql": "MQL", "sql": "SQL", "sms": "SMS"}
+
+
 def humanise(value: str | None) -> str:
-    """Turn an enum value such as `direct_mail` into `Direct mail`."""
-    return (value or "").replace("_", " ").capitalize()
+    """Turn an enum value such as `direct_mail` into `Direct mail` (and `mql` into `MQL`)."""
+    text = value or ""
+    return ACRONYMS.get(text) or text.replace("_", " ").capitalize()
 
 
 templates.env.filters.update(datetime=format_datetime, date=format_date, money=format_money,
