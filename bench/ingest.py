@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import orjson
 import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import Engine, insert, make_url, text
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,7 @@ from kempen.migrate import upgrade_database  # noqa: E402
 from kempen.models import Contact, Role  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+COPY_TYPES = ["int8", "int8", "text", "timestamptz", "jsonb", "text", "text", "timestamptz"]
 COLUMNS = "workspace_id, contact_id, name, occurred_at, properties, source, idempotency_key, received_at"
 NAMES = ("page_view", "app_open", "add_to_cart", "checkout_started", "purchase", "email_click")
 
@@ -229,21 +231,32 @@ def psycopg_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def copy_baseline(url: str, rows: list[tuple[Any, ...]], size: int) -> float:
-    """COPY the rows straight into events, one COPY and commit per batch."""
-    with psycopg.connect(psycopg_url(url)) as conn:
-        started = time.perf_counter()
-        for chunk in batches(rows, size):
-            with conn.cursor() as cur, cur.copy(f"COPY events ({COLUMNS}) FROM STDIN") as copy:
-                for row in chunk:
-                    copy.write_row(row)
-            conn.commit()
-        return time.perf_counter() - started
+def copy_baseline(url: str, rows: list[tuple[Any, ...]], size: int, streams: int = 1) -> float:
+    """COPY (binary) the rows straight into events, one COPY and commit per batch, over `streams` connections."""
+    def load(chunks: list[list[tuple[Any, ...]]]) -> None:
+        with psycopg.connect(psycopg_url(url)) as conn:
+            for chunk in chunks:
+                with conn.cursor() as cur, cur.copy(f"COPY events ({COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(COPY_TYPES)
+                    for row in chunk:
+                        copy.write_row((*row[:4], Jsonb(row[4], dumps=_as_is), *row[5:]))
+                conn.commit()
+
+    chunks = batches(rows, size)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(streams) as pool:
+        list(pool.map(load, [chunks[i::streams] for i in range(streams)]))
+    return time.perf_counter() - started
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def executemany_postgres(url: str, rows: list[tuple[Any, ...]], size: int) -> float:
     """executemany (psycopg pipelines it) straight into events, one commit per batch."""
-    sql = f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s)"
+    sql = ("INSERT INTO events (workspace_id, contact_id, name, occurred_at, properties, source, idempotency_key, "
+           "received_at) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s)")
     with psycopg.connect(psycopg_url(url)) as conn:
         started = time.perf_counter()
         for chunk in batches(rows, size):
@@ -262,7 +275,8 @@ def executemany_sqlite(url: str, rows: list[tuple[Any, ...]], size: int) -> floa
     conn = sqlite3.connect(make_url(url).database or "")
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-65536"):
         conn.execute(f"PRAGMA {pragma}")
-    sql = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    sql = ("INSERT INTO events (workspace_id, contact_id, name, occurred_at, properties, source, idempotency_key, "
+           "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     started = time.perf_counter()
     for chunk in batches(prepared, size):
         conn.executemany(sql, chunk)
@@ -283,8 +297,11 @@ def run_backend(backend: str, url: str, tmp: Path, args: argparse.Namespace) -> 
     rows = raw_rows(s, events)
     n = len(events)
     figures = []
-    baselines = ([("COPY", copy_baseline), ("executemany", executemany_postgres)] if backend == "postgresql"
-                 else [("executemany", executemany_sqlite)])
+    baselines: list[tuple[str, Any]] = [("executemany", executemany_sqlite)]
+    if backend == "postgresql":
+        baselines = [("COPY (1 stream)", copy_baseline),
+                     (f"COPY ({args.clients} streams)", lambda u, r, b: copy_baseline(u, r, b, args.clients)),
+                     ("executemany", executemany_postgres)]
     for method, baseline in baselines:
         reset_events(engine)
         figures.append(Figure(backend, f"baseline {method}", n, baseline(url, rows, args.batch)))
@@ -327,10 +344,12 @@ def main() -> None:
             with database as url:
                 figures += run_backend(backend, url, Path(tmp), args)
     print_table(figures)
-    pg = {f.method.split(" (")[0]: f for f in figures if f.backend == "postgresql"}
-    if "API" in pg and "baseline COPY" in pg:
-        api, copy = pg["API"].rate, pg["baseline COPY"].rate
-        print(f"ratio={api / copy:.2f} kempen={api / 1000:.1f}k/s baseline={copy / 1000:.1f}k/s")
+    # The ratio is taken against the faster of the two COPY figures, so the baseline is never the weak one.
+    pg = [f for f in figures if f.backend == "postgresql"]
+    api = [f.rate for f in pg if f.method.startswith("API")]
+    copy = [f.rate for f in pg if f.method.startswith("baseline COPY")]
+    if api and copy:
+        print(f"ratio={api[0] / max(copy):.2f} kempen={api[0] / 1000:.1f}k/s baseline={max(copy) / 1000:.1f}k/s")
 
 
 if __name__ == "__main__":

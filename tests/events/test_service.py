@@ -105,3 +105,18 @@ def test_concurrent_batches_with_the_same_keys_store_each_key_once(db: Engine, t
         t.join()
     assert len(accepted) == 3 and sum(accepted) == 500
     assert _stored(session, tenant.id) == 500
+
+
+def test_awkward_text_round_trips_and_nul_is_refused(session: Session, tenant: Tenant) -> None:
+    (contact,) = _contacts(session, tenant.id, 1)
+    awkward = {"q": 'tab\there, new\nline, back\\slash, "quoted", ünïcødé 🎉', "nested": {"x": None, "y": [1.5]}}
+    result = service.ingest_events(session, workspace_id=tenant.id, records=[
+        {"name": "search\tterm ✓", "contact_id": contact, "properties": awkward, "idempotency_key": "ü-1"},
+        {"name": "bad\x00name", "contact_id": contact},
+        {"name": "bad", "contact_id": contact, "properties": {"v": "nul\x00inside"}},
+        {"name": "bad", "contact_external_id": "c0\x00"},
+    ])
+    assert (result.accepted, result.rejected) == (1, 3), result.errors
+    session.commit()
+    (stored,) = service.list_events(session, workspace_id=tenant.id, contact_id=contact)[0]
+    assert stored.name == "search\tterm ✓" and stored.properties == awkward and stored.idempotency_key == "ü-1"

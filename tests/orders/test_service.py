@@ -107,3 +107,12 @@ def test_a_large_batch_is_set_based_and_notifies(session: Session, tenant: Tenan
     deliveries = session.scalar(select(func.count()).select_from(WebhookDelivery).where(
         WebhookDelivery.workspace_id == tenant.id, WebhookDelivery.event_type == "order.created"))
     assert deliveries == 2_000
+
+
+def test_nul_characters_are_refused_per_row(session: Session, tenant: Tenant) -> None:
+    contact_id = _contact(session, tenant.id, email="nul@example.com")
+    result = service.upsert_orders(session, workspace_id=tenant.id, actor="test", records=[
+        _order("ok", contact_id=contact_id, items=[{"sku": "ü ✓", "price": "1"}]),
+        _order("bad\x00id", contact_id=contact_id),
+        _order("bad-item", contact_id=contact_id, items=[{"sku": "a\x00", "price": "1"}])])
+    assert (result.created, result.rejected) == (1, 2)

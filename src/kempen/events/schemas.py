@@ -15,11 +15,19 @@ MAX_PROPERTIES_BYTES = 32_768
 ContactId = Annotated[int, Field(gt=0, lt=2**63)]
 
 
-EventName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)]
-Source = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
-IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# PostgreSQL text cannot hold NUL characters; refuse them up front rather than fail the whole batch.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _text(max_length: int, min_length: int = 0) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=NO_NUL)
+
+
+EventName = Annotated[str, _text(120, 1)]
+ExternalId = Annotated[str, _text(200)]
+Email = Annotated[str, _text(320)]
+Source = Annotated[str, _text(60)]
+IdempotencyKey = Annotated[str, _text(200, 1)]
 
 
 class EventIn(TypedDict, total=False):

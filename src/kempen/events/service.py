@@ -21,6 +21,8 @@ from kempen.kit.errors import InvalidInput
 from kempen.models import Event
 
 MAX_PAGE = 500
+_PROPERTIES_REFUSED = (f"properties: larger than {schemas.MAX_PROPERTIES_BYTES:,} bytes as JSON, "
+                       "or holding a NUL character")
 
 
 def ingest_json(session: Session, *, workspace_id: int, body: bytes) -> schemas.EventIngestResult:
@@ -109,8 +111,8 @@ def _columns(
             errors.append(RowError(index=index, reason=reason))
             continue
         properties = orjson.dumps(event.get("properties") or {}).decode()
-        if len(properties) > schemas.MAX_PROPERTIES_BYTES:
-            errors.append(RowError(index=index, reason=f"properties: larger than {schemas.MAX_PROPERTIES_BYTES:,} bytes"))
+        if len(properties) > schemas.MAX_PROPERTIES_BYTES or "\\u0000" in properties:
+            errors.append(RowError(index=index, reason=_PROPERTIES_REFUSED))
             continue
         key = event.get("idempotency_key")
         if key is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,8 @@ class EventColumns:
 
 
 _COPY = ("COPY events (workspace_id, contact_id, name, occurred_at, properties, source, idempotency_key, "
-         "received_at) FROM STDIN")
+         "received_at) FROM STDIN (FORMAT BINARY)")
+_COPY_TYPES = ["int8", "int8", "text", "timestamptz", "jsonb", "text", "text", "timestamptz"]
 
 # One statement, six array parameters: PostgreSQL plans it once whatever the batch size.
 _UNNEST_INSERT = text("""
@@ -78,9 +80,16 @@ def _copy(session: Session, workspace_id: int, received_at: datetime, rows: Even
     driver = session.connection().connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-        for row in zip(rows.contact_ids, rows.names, rows.occurred_at, rows.properties, rows.sources, rows.keys,
-                       strict=True):
-            copy.write_row((workspace_id, *row, received_at))
+        # Binary COPY costs half the client CPU of text; properties are already JSON text.
+        copy.set_types(_COPY_TYPES)
+        for contact_id, name, occurred_at, properties, source, key in zip(
+                rows.contact_ids, rows.names, rows.occurred_at, rows.properties, rows.sources, rows.keys, strict=True):
+            copy.write_row((workspace_id, contact_id, name, occurred_at, Jsonb(properties, dumps=_as_is), source, key,
+                            received_at))
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _insert_ignoring_postgres(session: Session, workspace_id: int, received_at: datetime, rows: EventColumns) -> int:

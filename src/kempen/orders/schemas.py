@@ -9,20 +9,22 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kempen.contacts.schemas import RowError
+from kempen.events.schemas import NO_NUL
 from kempen.kit.clock import as_utc
 from kempen.models import OrderStatus
 from kempen.orders.currencies import CURRENCY_CODES
 
 MAX_BATCH = 10_000
+Text = Annotated[str, Field(pattern=NO_NUL)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 class OrderItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    sku: Annotated[str, Field(min_length=1, max_length=120)]
-    name: Annotated[str, Field(max_length=300)] = ""
-    category: Annotated[str, Field(max_length=120)] | None = None
+    sku: Annotated[Text, Field(min_length=1, max_length=120)]
+    name: Annotated[Text, Field(max_length=300)] = ""
+    category: Annotated[Text, Field(max_length=120)] | None = None
     quantity: Annotated[int, Field(ge=1, le=1_000_000)] = 1
     price: Money
 
@@ -32,16 +34,16 @@ class OrderIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    external_id: Annotated[str, Field(min_length=1, max_length=200)]
+    external_id: Annotated[Text, Field(min_length=1, max_length=200)]
     contact_id: Annotated[int, Field(gt=0, lt=2**63)] | None = None
-    contact_external_id: Annotated[str, Field(max_length=200)] | None = None
-    contact_email: Annotated[str, Field(max_length=320)] | None = None
+    contact_external_id: Annotated[Text, Field(max_length=200)] | None = None
+    contact_email: Annotated[Text, Field(max_length=320)] | None = None
     create_contact: bool = Field(default=False, description="Create the contact (by email/external id) if unknown")
     placed_at: datetime = Field(description="ISO 8601; a time without zone is taken as UTC")
     amount: Money
     currency: str = Field(description="ISO 4217 code, e.g. EUR")
     status: OrderStatus = OrderStatus.PAID
-    channel: Annotated[str, Field(max_length=40)] | None = None
+    channel: Annotated[Text, Field(max_length=40)] | None = None
     items: list[OrderItemIn] = Field(default_factory=list, max_length=1_000)
 
     @field_validator("placed_at")
