@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kempen.accounts import service as accounts
 from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_workspace, session_scope
-from kempen.demo.generate import DemoSummary, ProgressCallback, generate_demo
+from kempen.demo.generate import DemoSummary, ProgressCallback, ensure_can_generate, generate_demo
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
 
@@ -56,6 +56,8 @@ def run_demo(*, workspace_slug: str | None, contacts: int, seed: int, as_of: dat
         else:
             workspace = resolve_workspace(session, workspace_slug)
         slug = workspace.slug
+        # Refuse before any progress bar appears.
+        ensure_can_generate(session, workspace_id=workspace.id, contacts=contacts, append=append)
         with _progress_bars(contacts) as advance:
             summary = generate_demo(session, workspace_id=workspace.id, contacts=contacts, seed=seed, as_of=as_of,
                                     actor=cli_actor(), append=append, on_progress=advance)

@@ -61,6 +61,14 @@ def count_demo_contacts(session: Session, *, workspace_id: int, seed: int | None
     return session.scalar(stmt) or 0
 
 
+def ensure_can_generate(session: Session, *, workspace_id: int, contacts: int, append: bool) -> None:
+    """Raise unless the arguments are sane and the workspace has no demo contacts yet (or we append)."""
+    if not 0 < contacts <= MAX_CONTACTS:
+        raise InvalidInput(f"--contacts must be between 1 and {MAX_CONTACTS:,}.")
+    if not append and count_demo_contacts(session, workspace_id=workspace_id):
+        raise Conflict("This workspace already has demo contacts; pass --append to add more.")
+
+
 def _prepare(session: Session, ctx: DemoContext, writer: BulkWriter, contacts: int,
              ranges: dict[str, IdRange], summary: DemoSummary) -> None:
     setup.ensure_custom_fields(session, workspace_id=ctx.workspace_id)
@@ -99,10 +107,7 @@ def _write_chunk(ctx: DemoContext, writer: BulkWriter, numbers: np.ndarray, rang
 def generate_demo(session: Session, *, workspace_id: int, contacts: int, seed: int, as_of: date, actor: str,
                   append: bool = False, on_progress: ProgressCallback | None = None) -> DemoSummary:
     """Generate `contacts` demo contacts with their orders, events, consents, tags and lists."""
-    if not 0 < contacts <= MAX_CONTACTS:
-        raise InvalidInput(f"--contacts must be between 1 and {MAX_CONTACTS:,}.")
-    if not append and count_demo_contacts(session, workspace_id=workspace_id):
-        raise Conflict("This workspace already has demo contacts; pass --append to add more.")
+    ensure_can_generate(session, workspace_id=workspace_id, contacts=contacts, append=append)
     started = time.perf_counter()
     first_number = count_demo_contacts(session, workspace_id=workspace_id, seed=seed)
     summary = DemoSummary(workspace_id=workspace_id, seed=seed, as_of=as_of, first_number=first_number)
