@@ -85,3 +85,25 @@ def test_tenant_a_cannot_see_or_touch_b(tenant: Tenant, other_tenant: Tenant) ->
     assert b.client.get(f"{API}/contacts/{b_contact}/consents", headers=b.headers()).json() == []
     assert b.client.get(f"{API}/contacts/{b_contact}", headers=b.headers()).json()["tags"] == []
     assert [t["name"] for t in b.client.get(f"{API}/tags", headers=b.headers()).json()] == ["b-tag"]
+
+
+def test_out_of_range_input_is_422_not_500(tenant: Tenant) -> None:
+    c, h = tenant.client, tenant.headers()
+    huge = 10**20
+    list_id = c.post(f"{API}/lists", json={"name": "Range"}, headers=h).json()["id"]
+    too_far = "eyJpZCI6MTAwMDAwMDAwMDAwMDAwMDAwMDAwMDB9"  # a well-formed cursor with id 10**20
+    for method, path, body in [
+        ("post", f"/lists/{list_id}/members", {"contact_ids": [huge]}),
+        ("get", f"/companies/{huge}", None),
+        ("get", f"/contacts/{huge}/consents", None),
+        ("put", f"/contacts/{huge}/company", {"company_id": None}),
+        ("put", "/consents/batch", {"consents": [{"contact_id": huge, "channel": "email", "status": "granted"}]}),
+        ("post", f"/tags/{'x' * 121}/contacts", {"contact_ids": [1]}),
+        ("get", f"/companies?cursor={too_far}", None),
+        ("get", f"/suppressions?cursor={too_far}", None),
+    ]:
+        response = c.request(method, f"{API}{path}", json=body, headers=h)
+        if path == "/consents/batch":
+            assert response.status_code == 200 and response.json()["rejected"] == 1
+        else:
+            assert response.status_code == 422, (path, response.status_code)

@@ -30,6 +30,8 @@ def test_add_list_delete_with_normalisation(tenant: Tenant) -> None:
     assert {s["address"] for s in page["items"] + rest["items"]} == {"bounce@example.com", "+60123456789"}
     only_sms = c.get(f"{API}/suppressions", params={"channel": "sms"}, headers=tenant.headers()).json()
     assert [s["channel"] for s in only_sms["items"]] == ["sms"]
+    by_address = c.get(f"{API}/suppressions", params={"address": "+60 12-345 6789"}, headers=tenant.headers()).json()
+    assert [s["id"] for s in by_address["items"]] == [phone.json()["id"]]
     assert c.delete(f"{API}/suppressions/{phone.json()['id']}", headers=tenant.headers()).status_code == 204
     assert c.delete(f"{API}/suppressions/{phone.json()['id']}", headers=tenant.headers()).status_code == 404
 

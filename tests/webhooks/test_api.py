@@ -74,4 +74,5 @@ def test_workspace_isolation(tenant: Tenant, other_tenant: Tenant) -> None:
     assert c.get(API, headers=tenant.headers()).json() == []
     assert c.get(f"{API}/{theirs['id']}/deliveries", headers=tenant.headers()).status_code == 404
     assert c.delete(f"{API}/{theirs['id']}", headers=tenant.headers()).status_code == 404
+    assert c.get(f"{API}/{10**20}/deliveries", headers=tenant.headers()).status_code == 422
     assert [e["id"] for e in other_tenant.client.get(API, headers=other_tenant.headers()).json()] == [theirs["id"]]

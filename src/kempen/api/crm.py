@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Path, Query, status
 
 from kempen.contacts.schemas import ConsentOut
 from kempen.contacts.schemas import Contact as ContactOut
 from kempen.crm import companies, consents, fields, lists, schemas, suppressions, tags
-from kempen.crm.common import MAX_PAGE
+from kempen.crm.common import MAX_ID, MAX_PAGE
 from kempen.http.deps import Admin, Marketer, SessionDep, Viewer
 from kempen.models import Channel
 
 router = APIRouter(tags=["crm"])
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+TagName = Annotated[str, Path(min_length=1, max_length=120)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 CREATED = status.HTTP_201_CREATED
 
@@ -37,26 +39,26 @@ def create_company(session: SessionDep, principal: Marketer, data: schemas.Compa
 
 
 @router.get("/companies/{company_id}", response_model=schemas.Company)
-def get_company(session: SessionDep, principal: Viewer, company_id: int) -> Any:
+def get_company(session: SessionDep, principal: Viewer, company_id: Id) -> Any:
     return companies.get_company_or_raise(session, workspace_id=principal.workspace_id, company_id=company_id)
 
 
 @router.patch("/companies/{company_id}", response_model=schemas.Company)
-def update_company(session: SessionDep, principal: Marketer, company_id: int, data: schemas.CompanyUpdate) -> Any:
+def update_company(session: SessionDep, principal: Marketer, company_id: Id, data: schemas.CompanyUpdate) -> Any:
     """Change the given fields of a company."""
     return companies.update_company(session, workspace_id=principal.workspace_id, actor=principal.actor,
                                     company_id=company_id, data=data)
 
 
 @router.delete("/companies/{company_id}", status_code=NO_CONTENT)
-def delete_company(session: SessionDep, principal: Marketer, company_id: int) -> None:
+def delete_company(session: SessionDep, principal: Marketer, company_id: Id) -> None:
     """Delete a company; its contacts stay, unlinked."""
     companies.delete_company(session, workspace_id=principal.workspace_id, actor=principal.actor,
                              company_id=company_id)
 
 
 @router.get("/companies/{company_id}/contacts", response_model=schemas.MemberPage)
-def company_contacts(session: SessionDep, principal: Viewer, company_id: int, cursor: str | None = None,
+def company_contacts(session: SessionDep, principal: Viewer, company_id: Id, cursor: str | None = None,
                      limit: Limit = 50) -> schemas.MemberPage:
     """The contacts linked to a company, newest first."""
     items, next_cursor = companies.company_contacts(session, workspace_id=principal.workspace_id,
@@ -65,7 +67,7 @@ def company_contacts(session: SessionDep, principal: Viewer, company_id: int, cu
 
 
 @router.put("/contacts/{contact_id}/company", response_model=ContactOut)
-def set_contact_company(session: SessionDep, principal: Marketer, contact_id: int,
+def set_contact_company(session: SessionDep, principal: Marketer, contact_id: Id,
                         data: schemas.ContactCompany) -> Any:
     """Link a contact to a company, or unlink it with `{"company_id": null}`."""
     return companies.set_contact_company(session, workspace_id=principal.workspace_id, actor=principal.actor,
@@ -106,7 +108,7 @@ def create_tag(session: SessionDep, principal: Marketer, data: schemas.TagCreate
 
 
 @router.patch("/tags/{name}", response_model=schemas.Tag)
-def rename_tag(session: SessionDep, principal: Marketer, name: str, data: schemas.TagCreate) -> schemas.Tag:
+def rename_tag(session: SessionDep, principal: Marketer, name: TagName, data: schemas.TagCreate) -> schemas.Tag:
     """Rename a tag (body: the new name)."""
     tag = tags.rename_tag(session, workspace_id=principal.workspace_id, actor=principal.actor, name=name,
                           new_name=data.name)
@@ -114,13 +116,13 @@ def rename_tag(session: SessionDep, principal: Marketer, name: str, data: schema
 
 
 @router.delete("/tags/{name}", status_code=NO_CONTENT)
-def delete_tag(session: SessionDep, principal: Marketer, name: str) -> None:
+def delete_tag(session: SessionDep, principal: Marketer, name: TagName) -> None:
     """Delete a tag and take it off every contact."""
     tags.delete_tag(session, workspace_id=principal.workspace_id, actor=principal.actor, name=name)
 
 
 @router.post("/tags/{name}/contacts", response_model=schemas.MembershipResult)
-def bulk_tag(session: SessionDep, principal: Marketer, name: str,
+def bulk_tag(session: SessionDep, principal: Marketer, name: TagName,
              data: schemas.ContactIdBatch) -> schemas.MembershipResult:
     """Tag up to 10,000 contacts (the tag is created if missing)."""
     return tags.bulk_tag(session, workspace_id=principal.workspace_id, actor=principal.actor, name=name,
@@ -128,7 +130,7 @@ def bulk_tag(session: SessionDep, principal: Marketer, name: str,
 
 
 @router.post("/tags/{name}/contacts/remove", response_model=schemas.MembershipResult)
-def bulk_untag(session: SessionDep, principal: Marketer, name: str,
+def bulk_untag(session: SessionDep, principal: Marketer, name: TagName,
                data: schemas.ContactIdBatch) -> schemas.MembershipResult:
     """Take a tag off up to 10,000 contacts."""
     return tags.bulk_untag(session, workspace_id=principal.workspace_id, actor=principal.actor, name=name,
@@ -136,14 +138,14 @@ def bulk_untag(session: SessionDep, principal: Marketer, name: str,
 
 
 @router.post("/contacts/{contact_id}/tags", response_model=list[str])
-def tag_contact(session: SessionDep, principal: Marketer, contact_id: int, data: schemas.ContactTags) -> list[str]:
+def tag_contact(session: SessionDep, principal: Marketer, contact_id: Id, data: schemas.ContactTags) -> list[str]:
     """Add tags to a contact; returns all of its tags."""
     return tags.add_contact_tags(session, workspace_id=principal.workspace_id, actor=principal.actor,
                                  contact_id=contact_id, names=data.names)
 
 
 @router.delete("/contacts/{contact_id}/tags/{name}", status_code=NO_CONTENT)
-def untag_contact(session: SessionDep, principal: Marketer, contact_id: int, name: str) -> None:
+def untag_contact(session: SessionDep, principal: Marketer, contact_id: Id, name: TagName) -> None:
     tags.remove_contact_tag(session, workspace_id=principal.workspace_id, actor=principal.actor,
                             contact_id=contact_id, name=name)
 
@@ -163,26 +165,26 @@ def create_list(session: SessionDep, principal: Marketer, data: schemas.ListCrea
 
 
 @router.get("/lists/{list_id}", response_model=schemas.ContactList)
-def get_list(session: SessionDep, principal: Viewer, list_id: int) -> schemas.ContactList:
+def get_list(session: SessionDep, principal: Viewer, list_id: Id) -> schemas.ContactList:
     found = lists.get_list_or_raise(session, workspace_id=principal.workspace_id, list_id=list_id)
     return lists.summary(session, workspace_id=principal.workspace_id, contact_list=found)
 
 
 @router.patch("/lists/{list_id}", response_model=schemas.ContactList)
-def update_list(session: SessionDep, principal: Marketer, list_id: int, data: schemas.ListUpdate) -> Any:
+def update_list(session: SessionDep, principal: Marketer, list_id: Id, data: schemas.ListUpdate) -> Any:
     updated = lists.update_list(session, workspace_id=principal.workspace_id, actor=principal.actor,
                                 list_id=list_id, data=data)
     return lists.summary(session, workspace_id=principal.workspace_id, contact_list=updated)
 
 
 @router.delete("/lists/{list_id}", status_code=NO_CONTENT)
-def delete_list(session: SessionDep, principal: Marketer, list_id: int) -> None:
+def delete_list(session: SessionDep, principal: Marketer, list_id: Id) -> None:
     """Delete a list; its contacts stay."""
     lists.delete_list(session, workspace_id=principal.workspace_id, actor=principal.actor, list_id=list_id)
 
 
 @router.get("/lists/{list_id}/members", response_model=schemas.MemberPage)
-def list_members(session: SessionDep, principal: Viewer, list_id: int, cursor: str | None = None,
+def list_members(session: SessionDep, principal: Viewer, list_id: Id, cursor: str | None = None,
                  limit: Limit = 50) -> schemas.MemberPage:
     """A list's members, newest contact first, one page at a time."""
     items, next_cursor = lists.list_members(session, workspace_id=principal.workspace_id, list_id=list_id,
@@ -191,7 +193,7 @@ def list_members(session: SessionDep, principal: Viewer, list_id: int, cursor: s
 
 
 @router.post("/lists/{list_id}/members", response_model=schemas.MembershipResult)
-def add_members(session: SessionDep, principal: Marketer, list_id: int,
+def add_members(session: SessionDep, principal: Marketer, list_id: Id,
                 data: schemas.ContactIdBatch) -> schemas.MembershipResult:
     """Add up to 10,000 contacts; ids that are not this workspace's contacts are reported, not added."""
     return lists.add_members(session, workspace_id=principal.workspace_id, actor=principal.actor,
@@ -199,7 +201,7 @@ def add_members(session: SessionDep, principal: Marketer, list_id: int,
 
 
 @router.post("/lists/{list_id}/members/remove", response_model=schemas.MembershipResult)
-def remove_members(session: SessionDep, principal: Marketer, list_id: int,
+def remove_members(session: SessionDep, principal: Marketer, list_id: Id,
                    data: schemas.ContactIdBatch) -> schemas.MembershipResult:
     """Remove up to 10,000 contacts from a list."""
     return lists.remove_members(session, workspace_id=principal.workspace_id, actor=principal.actor,
@@ -220,12 +222,12 @@ def consent_batch(session: SessionDep, principal: Marketer, data: schemas.Consen
 
 
 @router.get("/contacts/{contact_id}/consents", response_model=list[ConsentOut])
-def list_consents(session: SessionDep, principal: Viewer, contact_id: int) -> Any:
+def list_consents(session: SessionDep, principal: Viewer, contact_id: Id) -> Any:
     return consents.list_consents(session, workspace_id=principal.workspace_id, contact_id=contact_id)
 
 
 @router.put("/contacts/{contact_id}/consents/{channel}", response_model=ConsentOut)
-def set_consent(session: SessionDep, principal: Marketer, contact_id: int, channel: Channel,
+def set_consent(session: SessionDep, principal: Marketer, contact_id: Id, channel: Channel,
                 data: schemas.ConsentChange) -> Any:
     """Record the contact's consent on a channel now, with its source."""
     return consents.set_consent(session, workspace_id=principal.workspace_id, actor=principal.actor,
@@ -253,13 +255,13 @@ def add_suppression(session: SessionDep, principal: Marketer, data: schemas.Supp
 
 
 @router.delete("/suppressions/{suppression_id}", status_code=NO_CONTENT)
-def delete_suppression(session: SessionDep, principal: Marketer, suppression_id: int) -> None:
+def delete_suppression(session: SessionDep, principal: Marketer, suppression_id: Id) -> None:
     suppressions.delete_suppression(session, workspace_id=principal.workspace_id, actor=principal.actor,
                                     suppression_id=suppression_id)
 
 
 @router.post("/contacts/{contact_id}/unsubscribe", response_model=schemas.UnsubscribeResult)
-def unsubscribe(session: SessionDep, principal: Marketer, contact_id: int,
+def unsubscribe(session: SessionDep, principal: Marketer, contact_id: Id,
                 data: Annotated[schemas.UnsubscribeRequest | None, Body()] = None) -> schemas.UnsubscribeResult:
     """Unsubscribe a contact from a channel (email by default) and suppress its address there."""
     request = data or schemas.UnsubscribeRequest()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from kempen.audit import service as audit
 from kempen.http.deps import Admin, SessionDep
 from kempen.webhooks import schemas, service
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+EndpointId = Annotated[int, Path(ge=1, le=service.MAX_ID)]
 
 
 @router.get("", response_model=list[schemas.WebhookEndpoint])
@@ -30,7 +31,7 @@ def create_webhook(session: SessionDep, principal: Admin, data: schemas.WebhookC
 
 
 @router.delete("/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_webhook(session: SessionDep, principal: Admin, endpoint_id: int) -> None:
+def delete_webhook(session: SessionDep, principal: Admin, endpoint_id: EndpointId) -> None:
     """Delete an endpoint with its delivery log; pending deliveries are dropped."""
     endpoint = service.delete_endpoint(session, workspace_id=principal.workspace_id, endpoint_id=endpoint_id)
     audit.record(session, workspace_id=principal.workspace_id, actor=principal.actor, action="webhook.deleted",
@@ -39,7 +40,7 @@ def delete_webhook(session: SessionDep, principal: Admin, endpoint_id: int) -> N
 
 @router.get("/{endpoint_id}/deliveries", response_model=schemas.DeliveryPage)
 def list_deliveries(
-    session: SessionDep, principal: Admin, endpoint_id: int, cursor: str | None = None,
+    session: SessionDep, principal: Admin, endpoint_id: EndpointId, cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
 ) -> schemas.DeliveryPage:
     """An endpoint's deliveries, newest first, with status, attempts and the last error."""

@@ -15,6 +15,7 @@ from kempen.models import Contact
 
 T = TypeVar("T")
 MAX_PAGE = 500
+MAX_ID = 2**63 - 1  # ids are 64-bit on both databases
 
 
 def keyset_page(
@@ -25,7 +26,7 @@ def keyset_page(
     limit = max(1, min(limit, MAX_PAGE))
     if cursor:
         after = decode_cursor(cursor).get("id")
-        if not isinstance(after, int):
+        if not isinstance(after, int) or not 0 < after <= MAX_ID:
             raise InvalidInput("The cursor is not valid; pass the next_cursor of a previous page.")
         stmt = stmt.where(id_column < after)
     rows = list(session.scalars(stmt.order_by(id_column.desc()).limit(limit + 1)))

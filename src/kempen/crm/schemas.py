@@ -10,11 +10,14 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kempen.contacts.schemas import MAX_BATCH, Contact, RowError
+from kempen.crm.common import MAX_ID
 from kempen.models import Channel, ConsentStatus, CustomFieldType, SuppressionReason
 
 _DOMAIN = re.compile(r"^(?=.{1,255}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+# Ids are 64-bit on both databases; a larger number must be a 422, not a driver overflow.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 TagName = Annotated[str, Field(min_length=1, max_length=120)]
-ContactIds = Annotated[list[int], Field(min_length=1, max_length=MAX_BATCH, description="Up to 10,000 contact ids")]
+ContactIds = Annotated[list[RowId], Field(min_length=1, max_length=MAX_BATCH, description="Up to 10,000 contact ids")]
 
 
 def normalise_domain(value: str) -> str:
@@ -77,7 +80,7 @@ class CompanyPage(BaseModel):
 
 
 class ContactCompany(_In):
-    company_id: int | None = Field(description="The company to link, or null to unlink")
+    company_id: RowId | None = Field(description="The company to link, or null to unlink")
 
 
 class CustomFieldCreate(_In):
@@ -154,7 +157,7 @@ class ConsentChange(_In):
 class ConsentRecord(_In):
     """One row of a consent batch: the contact by id or by email."""
 
-    contact_id: int | None = None
+    contact_id: RowId | None = None
     contact_email: str | None = None
     channel: Channel
     status: ConsentStatus

@@ -75,7 +75,9 @@ def list_suppressions(
     if channel is not None:
         stmt = stmt.where(Suppression.channel == channel)
     if address:
-        stmt = stmt.where(Suppression.address == _lenient(channel or Channel.EMAIL, address))
+        # Without a channel, match the address in whichever form (email, E.164 phone, ...) it parses.
+        forms = {_lenient(c, address) for c in ([channel] if channel else list(Channel))}
+        stmt = stmt.where(Suppression.address.in_(forms))
     return keyset_page(session, stmt, Suppression.id, cursor=cursor, limit=limit)
 
 

@@ -54,6 +54,7 @@ def enqueue(
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_PAGE = 500
+MAX_ID = 2**63 - 1
 
 
 def check_url(url: str) -> str:
@@ -127,7 +128,7 @@ def list_deliveries(
                                          WebhookDelivery.endpoint_id == endpoint_id)
     if cursor:
         after = decode_cursor(cursor).get("id")
-        if not isinstance(after, int):
+        if not isinstance(after, int) or not 0 < after <= MAX_ID:
             raise InvalidInput("The cursor is not valid; pass the next_cursor of a previous page.")
         stmt = stmt.where(WebhookDelivery.id < after)
     rows = list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(limit + 1)))
