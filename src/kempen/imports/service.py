@@ -11,7 +11,7 @@ functions take a session factory rather than a session.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -53,7 +53,7 @@ class _UpsertResult(Protocol):
     updated: int
 
     @property
-    def errors(self) -> list[Any]: ...
+    def errors(self) -> Sequence[_RowError]: ...
 
 
 Upsert = Callable[[Session, int, str, list[dict[str, Any]]], _UpsertResult]
@@ -143,15 +143,15 @@ def run_import(session_factory: SessionFactory, prepared: PreparedImport, *, wor
                batch_size: int = 1000, progress: ProgressCallback | None = None,
                rejects_path: Path | None = None, dry_run: bool = False, filename: str | None = None) -> ImportRun:
     """Run a prepared import batch by batch; on any failure mark the run failed and re-raise."""
-    if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        prepared.source.close()
-        raise InvalidInput(f"The batch size must be between 1 and {MAX_BATCH_SIZE:,}.")
     name = filename or prepared.source.path.name
-    run_id = None if dry_run else runs.create_run(session_factory, workspace_id=workspace_id, kind=prepared.kind,
-                                                  filename=name, info=prepared.info())
     job = _Job(session_factory, prepared, workspace_id, actor, RejectLog(prepared.source.headers, rejects_path),
-               run_id, progress)
+               None, progress)
     try:
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise InvalidInput(f"The batch size must be between 1 and {MAX_BATCH_SIZE:,}.")
+        if not dry_run:
+            job.run_id = runs.create_run(session_factory, workspace_id=workspace_id, kind=prepared.kind,
+                                         filename=name, info=prepared.info())
         totals = _run_batches(job, batch_size)
     except BaseException as exc:
         _mark_failed(job, exc)
@@ -159,9 +159,9 @@ def run_import(session_factory: SessionFactory, prepared: PreparedImport, *, wor
     finally:
         job.log.close()
         prepared.source.close()
-    if run_id is None:
+    if job.run_id is None:
         return _dry_run_result(prepared, name, totals)
-    return runs.finish(session_factory, workspace_id=workspace_id, run_id=run_id, actor=actor)
+    return runs.finish(session_factory, workspace_id=workspace_id, run_id=job.run_id, actor=actor)
 
 
 def _run_batches(job: _Job, batch_size: int) -> Totals:
