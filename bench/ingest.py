@@ -3,13 +3,15 @@
 Standalone (not part of the test suite). It makes its own databases (a temporary SQLite file and a
 fresh PostgreSQL database, dropped afterwards), serves Kempen with uvicorn on a free loopback port
 and posts pre-serialised batches over real HTTP from several client threads. The baselines insert
-the very same rows, already resolved to contact ids, straight into `events`: COPY and executemany on
-PostgreSQL, executemany on SQLite. The events table is emptied before each measurement.
+the very same rows, already resolved to contact ids, straight into `events`: COPY (binary, one stream
+and as many streams as API clients) and executemany on PostgreSQL, executemany on SQLite. The events
+table is emptied before each measurement; methods run in interleaved rounds and keep their best.
 
     .venv/bin/python bench/ingest.py                 # 200,000 events on both databases
     .venv/bin/python bench/ingest.py --events 20000  # a quick run
 
-The last line reads `ratio=0.XX kempen=12.3k/s baseline=15.0k/s` (PostgreSQL, API / COPY).
+The last line reads `ratio=0.XX kempen=12.3k/s baseline=15.0k/s` (PostgreSQL, API / the faster COPY,
+medians of the rounds).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import secrets
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,7 +67,8 @@ class Figure:
     backend: str
     method: str
     events: int
-    seconds: float
+    seconds: float  # the median round
+    best: float | None = None  # the fastest round
 
     @property
     def rate(self) -> float:
@@ -213,15 +217,19 @@ def post_events(base: str, key: str, bodies: list[bytes], clients: int) -> tuple
     return time.perf_counter() - started, accepted
 
 
-def measure_api(url: str, data_dir: Path, s: Seed, events: list[dict[str, Any]], args: argparse.Namespace) -> float:
+def api_measurement(base: str, s: Seed, events: list[dict[str, Any]], args: argparse.Namespace) -> Any:
+    """Return a function that posts all events once and returns the seconds it took."""
     bodies = [orjson.dumps({"events": b}) for b in batches(events, args.batch)]
-    with serve(url, data_dir, args.workers) as base:
-        warm = [{**e, "idempotency_key": f"warm-{i}"} for i, e in enumerate(events[:200])]
-        post_events(base, s.api_key, [orjson.dumps({"events": warm})] * args.workers * 2, args.workers)
+    warm = [{**e, "idempotency_key": f"warm-{i}"} for i, e in enumerate(events[:200])]
+    post_events(base, s.api_key, [orjson.dumps({"events": warm})] * args.workers * 2, args.workers)
+
+    def measure(*_: Any) -> float:
         seconds, accepted = post_events(base, s.api_key, bodies, args.clients)
-    if accepted != len(events):
-        raise RuntimeError(f"the API accepted {accepted} of {len(events)} events")
-    return seconds
+        if accepted != len(events):
+            raise RuntimeError(f"the API accepted {accepted} of {len(events)} events")
+        return seconds
+
+    return measure
 
 
 # --- baselines --------------------------------------------------------------------------------------
@@ -295,19 +303,25 @@ def run_backend(backend: str, url: str, tmp: Path, args: argparse.Namespace) -> 
     s = seed(engine, args.contacts)
     events = make_events(s, args.events)
     rows = raw_rows(s, events)
-    n = len(events)
-    figures = []
-    baselines: list[tuple[str, Any]] = [("executemany", executemany_sqlite)]
+    methods: list[tuple[str, Any]] = [("baseline executemany", executemany_sqlite)]
     if backend == "postgresql":
-        baselines = [("COPY (1 stream)", copy_baseline),
-                     (f"COPY ({args.clients} streams)", lambda u, r, b: copy_baseline(u, r, b, args.clients)),
-                     ("executemany", executemany_postgres)]
-    for method, baseline in baselines:
-        reset_events(engine)
-        figures.append(Figure(backend, f"baseline {method}", n, baseline(url, rows, args.batch)))
-    reset_events(engine)
-    figures.append(Figure(backend, f"API ({args.clients} clients, {args.workers} workers)", n,
-                          measure_api(url, tmp / f"data-{backend}", s, events, args)))
+        methods = [("baseline COPY (1 stream)", copy_baseline),
+                   (f"baseline COPY ({args.clients} streams)", lambda u, r, b: copy_baseline(u, r, b, args.clients)),
+                   ("baseline executemany", executemany_postgres)]
+    rounds: dict[str, list[float]] = {}
+    with serve(url, tmp / f"data-{backend}", args.workers) as base:
+        methods.append((f"API ({args.clients} clients, {args.workers} workers)", api_measurement(base, s, events, args)))
+        # Rounds interleave the methods, so a noisy neighbour slows them alike; figures are medians.
+        for round_number in range(1, args.repeat + 1):
+            rates = []
+            for method, measure in methods:
+                reset_events(engine)
+                seconds = measure(url, rows, args.batch)
+                rounds.setdefault(method, []).append(seconds)
+                rates.append(f"{method.split(' (')[0].removeprefix('baseline ')} {len(rows) / seconds / 1000:.1f}k/s")
+            print(f"{backend} round {round_number}: " + ", ".join(rates), flush=True)
+    figures = [Figure(backend, method, len(events), statistics.median(times), min(times))
+               for method, times in rounds.items()]
     if not args.skip_imports:
         figures += [Figure(backend, method, count, seconds)
                     for method, count, seconds in measure_imports(engine, s.workspace_id, tmp, args.import_rows)]
@@ -316,15 +330,17 @@ def run_backend(backend: str, url: str, tmp: Path, args: argparse.Namespace) -> 
 
 
 def print_table(figures: list[Figure]) -> None:
-    print(f"\n{'backend':<11} {'method':<34} {'rows':>9} {'seconds':>8} {'rows/s':>10}")
+    print(f"\n{'backend':<11} {'method':<34} {'rows':>9} {'seconds':>8} {'rows/s':>10} {'best rows/s':>12}")
     for f in figures:
-        print(f"{f.backend:<11} {f.method:<34} {f.events:>9,} {f.seconds:>8.2f} {f.rate:>10,.0f}")
+        best = f"{f.events / f.best:>12,.0f}" if f.best else f"{'':>12}"
+        print(f"{f.backend:<11} {f.method:<34} {f.events:>9,} {f.seconds:>8.2f} {f.rate:>10,.0f} {best}")
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; each method keeps its best")
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
@@ -344,7 +360,8 @@ def main() -> None:
             with database as url:
                 figures += run_backend(backend, url, Path(tmp), args)
     print_table(figures)
-    # The ratio is taken against the faster of the two COPY figures, so the baseline is never the weak one.
+    # Medians of interleaved rounds; the ratio is taken against the faster of the two COPY figures, so the
+    # baseline is never the weak one.
     pg = [f for f in figures if f.backend == "postgresql"]
     api = [f.rate for f in pg if f.method.startswith("API")]
     copy = [f.rate for f in pg if f.method.startswith("baseline COPY")]
