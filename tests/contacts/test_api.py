@@ -129,3 +129,14 @@ def test_merge_moves_history_and_keeps_an_audit_trail(session: Session, tenant: 
     entry = session.scalar(select(AuditEntry).where(AuditEntry.workspace_id == tenant.id,
                                                     AuditEntry.action == "contact.merged"))
     assert entry.details["loser"]["external_id"] == "L-1" and entry.details["moved"]["orders"] == 1
+
+
+def test_ids_beyond_64_bits_are_422_not_500(tenant: Tenant) -> None:
+    huge = 2**63
+    assert tenant.client.get(f"/api/v1/contacts/{huge}", headers=tenant.headers()).status_code == 422
+    merged = tenant.client.post("/api/v1/contacts/merge", json={"survivor_id": huge, "loser_id": 1},
+                                headers=tenant.headers())
+    assert merged.status_code == 422
+    linked = tenant.client.post("/api/v1/contacts", json={"email": "big@example.com", "company_id": huge},
+                                headers=tenant.headers())
+    assert linked.status_code == 422

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, status
 
 from kempen.contacts import batch, merge, schemas, service
-from kempen.http.deps import Marketer, SessionDep, Viewer
+from kempen.http.deps import IdPath, Marketer, SessionDep, Viewer
+from kempen.kit.ids import MAX_ID
 from kempen.models import LifecycleStage
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -20,7 +21,7 @@ def list_contacts(
     country: str | None = None,
     lifecycle_stage: LifecycleStage | None = None,
     tag: str | None = None,
-    list_id: int | None = None,
+    list_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
 ) -> schemas.ContactPage:
@@ -59,20 +60,20 @@ def merge_contacts(session: SessionDep, principal: Marketer, request: schemas.Me
 
 
 @router.get("/{contact_id}", response_model=schemas.ContactDetail)
-def get_contact(session: SessionDep, principal: Viewer, contact_id: int) -> schemas.ContactDetail:
+def get_contact(session: SessionDep, principal: Viewer, contact_id: IdPath) -> schemas.ContactDetail:
     """A contact with its tags, lists and consents."""
     return service.contact_detail(session, workspace_id=principal.workspace_id, contact_id=contact_id)
 
 
 @router.patch("/{contact_id}", response_model=schemas.Contact)
-def update_contact(session: SessionDep, principal: Marketer, contact_id: int, data: schemas.ContactUpdate) -> Any:
+def update_contact(session: SessionDep, principal: Marketer, contact_id: IdPath, data: schemas.ContactUpdate) -> Any:
     """Change the given fields; custom fields are merged key by key (null removes one)."""
     return service.update_contact(session, workspace_id=principal.workspace_id, actor=principal.actor,
                                   contact_id=contact_id, data=data)
 
 
 @router.delete("/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_contact(session: SessionDep, principal: Marketer, contact_id: int) -> None:
+def delete_contact(session: SessionDep, principal: Marketer, contact_id: IdPath) -> None:
     """Delete a contact with its history."""
     service.delete_contact(session, workspace_id=principal.workspace_id, actor=principal.actor,
                            contact_id=contact_id)

@@ -34,7 +34,8 @@ class IdentityIndex:
 
     by_external_id: dict[str, Contact] = field(default_factory=dict)
     by_email: dict[str, Contact] = field(default_factory=dict)
-    by_phone: dict[str, Contact] = field(default_factory=dict)
+    # Phones are shared, so each maps to every holder, oldest first; the oldest is the match.
+    by_phone: dict[str, list[Contact]] = field(default_factory=dict)
 
     _keys_of: dict[int, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
 
@@ -42,15 +43,21 @@ class IdentityIndex:
         """Index a contact under its current keys, dropping keys it no longer holds."""
         previous = self._keys_of.get(id(contact))
         if previous is not None:
-            for index, key in zip((self.by_external_id, self.by_email, self.by_phone), previous, strict=True):
+            old_external_id, old_email, old_phone = previous
+            for index, key in ((self.by_external_id, old_external_id), (self.by_email, old_email)):
                 if key is not None and index.get(key) is contact:
                     del index[key]
+            holders = self.by_phone.get(old_phone or "", [])
+            if contact in holders and old_phone != contact.phone:
+                holders.remove(contact)
         if contact.external_id:
             self.by_external_id[contact.external_id] = contact
         if contact.email_normalized:
             self.by_email[contact.email_normalized] = contact
         if contact.phone:
-            self.by_phone.setdefault(contact.phone, contact)
+            holders = self.by_phone.setdefault(contact.phone, [])
+            if all(holder is not contact for holder in holders):
+                holders.append(contact)
         self._keys_of[id(contact)] = (contact.external_id, contact.email_normalized, contact.phone)
 
     def match(self, keys: IdentityKeys) -> Contact | None:
@@ -68,7 +75,8 @@ class IdentityIndex:
             return contact
         # Phones are shared (households, switchboards): a phone match whose other keys differ is
         # another person, not a conflict.
-        contact = self.by_phone.get(keys.phone or "")
+        holders = self.by_phone.get(keys.phone or "")
+        contact = holders[0] if holders else None
         if contact is not None and not _differs(keys.external_id, contact.external_id) and not _differs(
             keys.email_normalized, contact.email_normalized
         ):

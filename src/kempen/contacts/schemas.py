@@ -11,6 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kempen.kit.ids import RowId
 from kempen.models import Channel, ConsentStatus, LifecycleStage
 
 _TIME_ZONES = frozenset(available_timezones())
@@ -57,7 +58,7 @@ class ContactFields(BaseModel):
     language: str | None = Field(default=None, description="BCP 47 language tag, e.g. en or pt-BR")
     lifecycle_stage: LifecycleStage | None = None
     lead_source: Annotated[str, Field(max_length=120)] | None = None
-    company_id: int | None = None
+    company_id: RowId | None = None
     custom_fields: dict[str, Any] | None = None
     tags: list[Annotated[str, Field(min_length=1, max_length=120)]] | None = Field(
         default=None, description="Tag names to add (created when missing)"
@@ -183,5 +184,5 @@ class UpsertResult(BaseModel):
 
 
 class MergeRequest(BaseModel):
-    survivor_id: int
-    loser_id: int
+    survivor_id: RowId
+    loser_id: RowId

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from kempen.accounts.service import Principal
 from kempen.db import get_session_factory
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import NotAuthenticated
+from kempen.kit.ids import MAX_ID
 from kempen.models import ApiKey, Role
 
 
@@ -68,6 +69,9 @@ def require_role(role: Role) -> Callable[[Principal], Principal]:
     check.__name__ = f"require_{role.value}"
     return check
 
+
+# A row id in a URL path; out-of-range ids are a 422, never a database error.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 Viewer = Annotated[Principal, Depends(require_role(Role.VIEWER))]
 Analyst = Annotated[Principal, Depends(require_role(Role.ANALYST))]

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kempen.kit.errors import KempenError
@@ -57,6 +57,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         # A concurrent writer took a unique key between our check and our write.
         logger.info("integrity error on %s: %s", request.url.path, exc.orig)
         return problem(409, "Conflict", "The change conflicts with data written at the same time; retry it.",
+                       instance=request.url.path)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the validators let through (an id beyond 64 bits, say).
+        logger.info("data error on %s: %s", request.url.path, exc.orig)
+        return problem(422, "Invalid input", "A value is out of range or of the wrong type for its field.",
                        instance=request.url.path)
 
     @app.exception_handler(OperationalError)
