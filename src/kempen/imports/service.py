@@ -39,6 +39,7 @@ from kempen.orders import service as orders
 logger = logging.getLogger("kempen.imports")
 ProgressCallback = Callable[[ImportProgress], None]
 MAX_BATCH_SIZE = 50_000
+FIRST_ANALYZE_AT = 5_000  # rows; then each time the import has doubled, so O(log n) ANALYZEs in all
 
 __all__ = ["detect_mapping", "import_contacts", "import_orders", "prepare_import"]
 
@@ -168,6 +169,7 @@ def _run_batches(job: _Job, batch_size: int) -> Totals:
     upsert, batcher = _KINDS[job.prepared.kind]
     source = job.prepared.source
     totals = Totals()
+    analyze_at = FIRST_ANALYZE_AT
     for batch in batcher(source.rows(), job.prepared.mapping.positions(source.headers), batch_size):
         with runs.transaction(job.session_factory, commit=job.run_id is not None) as session:
             result = upsert(session, job.workspace_id, job.actor, batch.records) if batch.records else None
@@ -181,6 +183,9 @@ def _run_batches(job: _Job, batch_size: int) -> Totals:
                 runs.advance(session, workspace_id=job.workspace_id, run_id=job.run_id, totals=totals,
                              rejects_chunk=job.log.stored_chunk(rejects))
         job.log.write(rejects)
+        if totals.rows >= analyze_at and job.run_id is not None:
+            runs.refresh_statistics(job.session_factory, job.prepared.kind)
+            analyze_at *= 2
         if job.progress is not None:
             job.progress(ImportProgress(rows=totals.rows, created=totals.created, updated=totals.updated,
                                         rejected=totals.rejected, batches=totals.batches,
