@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kempen.kit.ids import RowId
@@ -19,13 +20,31 @@ _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 MAX_BATCH = 10_000
 
 
+# The common case, checked without the full validator: a plain ASCII dot-atom local part and a
+# hostname with an alphabetic top-level domain. Anything else goes through email-validator.
+_PLAIN_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+@lru_cache(maxsize=65_536)
 def normalise_email(value: str) -> str:
     """Validate an email address and return its normalised (lower-case) identity form."""
+    candidate = value.strip()
+    local, _, domain = candidate.rpartition("@")
+    if (_PLAIN_EMAIL.match(candidate) and len(local) <= 64 and len(candidate) <= 254
+            and not _is_special_use(domain.lower())):
+        return candidate.lower()
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
+        result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"invalid email {value!r}: {exc}") from None
     return result.normalized.lower()
+
+
+def _is_special_use(domain: str) -> bool:
+    return any(domain == name or domain.endswith("." + name) for name in SPECIAL_USE_DOMAIN_NAMES)
 
 
 def normalise_phone(value: str, default_region: str | None = None) -> str:
