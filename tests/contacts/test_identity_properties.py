@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -30,7 +32,7 @@ def _state(session: Session, workspace_id: int) -> set[tuple[Any, ...]]:
     return {tuple(row) for row in session.execute(stmt)}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("KEMPEN_HYPOTHESIS_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=records)
 def test_batch_equals_one_by_one_and_is_idempotent(session: Session, batch: list[dict]) -> None:
     clean = [{k: v for k, v in r.items() if v is not None} for r in batch]
@@ -50,9 +52,12 @@ def test_batch_equals_one_by_one_and_is_idempotent(session: Session, batch: list
         values = [getattr(c, key) for c in stored if getattr(c, key) is not None]
         assert len(values) == len(set(values)), f"duplicate {key}"
 
-    # Re-sending what is stored (one record per contact) matches every contact and changes nothing.
+    # Re-sending what is stored (one record per contact) matches every contact and changes nothing;
+    # a phone-only record for a phone that several contacts share is ambiguous by design, so it is left out.
     before = _state(session, batched.id)
-    resend = [{"external_id": e, "email": m, "phone": p, "first_name": n} for e, m, p, n in before]
+    phone_holders = Counter(p for _, _, p, _ in before if p)
+    resend = [{"external_id": e, "email": m, "phone": p, "first_name": n} for e, m, p, n in before
+              if e or m or phone_holders[p] == 1]
     again = upsert_contacts(session, workspace_id=batched.id, actor="prop",
                             records=[{k: v for k, v in r.items() if v is not None} for r in resend])
     session.flush()

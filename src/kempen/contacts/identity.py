@@ -38,9 +38,12 @@ class IdentityIndex:
     by_phone: dict[str, list[Contact]] = field(default_factory=dict)
 
     _keys_of: dict[int, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
+    _creation_order: dict[int, int] = field(default_factory=dict)
 
     def register(self, contact: Contact) -> None:
         """Index a contact under its current keys, dropping keys it no longer holds."""
+        if contact.id is None:
+            self._creation_order.setdefault(id(contact), len(self._creation_order))
         previous = self._keys_of.get(id(contact))
         if previous is not None:
             old_external_id, old_email, old_phone = previous
@@ -58,7 +61,14 @@ class IdentityIndex:
             holders = self.by_phone.setdefault(contact.phone, [])
             if all(holder is not contact for holder in holders):
                 holders.append(contact)
+                holders.sort(key=self._age)
         self._keys_of[id(contact)] = (contact.external_id, contact.email_normalized, contact.phone)
+
+    def _age(self, contact: Contact) -> tuple[int, int]:
+        # Stored contacts by id, then this batch's new ones in creation order: the oldest holder wins.
+        if contact.id is not None:
+            return (0, contact.id)
+        return (1, self._creation_order[id(contact)])
 
     def match(self, keys: IdentityKeys) -> Contact | None:
         """Return the contact these keys identify, or None for a new person."""
