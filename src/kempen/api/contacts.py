@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, status
 from kempen.contacts import batch, merge, schemas, service
 from kempen.http.deps import IdPath, Marketer, SessionDep, Viewer
 from kempen.kit.ids import MAX_ID
+from kempen.kit.pagination import MAX_PAGE
 from kempen.models import LifecycleStage
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -23,7 +24,7 @@ def list_contacts(
     tag: str | None = None,
     list_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> schemas.ContactPage:
     """Search contacts, newest first, one page at a time."""
     items, next_cursor = service.list_contacts(

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Body, Path, Query, status
 from kempen.contacts.schemas import ConsentOut
 from kempen.contacts.schemas import Contact as ContactOut
 from kempen.crm import companies, consents, fields, lists, schemas, suppressions, tags
-from kempen.crm.common import MAX_ID, MAX_PAGE
-from kempen.http.deps import Admin, Marketer, SessionDep, Viewer
+from kempen.http.deps import Admin, IdPath, Marketer, SessionDep, Viewer
+from kempen.kit.pagination import MAX_PAGE
 from kempen.models import Channel
 
 router = APIRouter(tags=["crm"])
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 TagName = Annotated[str, Path(min_length=1, max_length=120)]
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = IdPath
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 CREATED = status.HTTP_201_CREATED
 

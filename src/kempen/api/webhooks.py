@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from kempen.audit import service as audit
-from kempen.http.deps import Admin, SessionDep
+from kempen.http.deps import Admin, IdPath, SessionDep
+from kempen.kit.pagination import MAX_PAGE
 from kempen.webhooks import schemas, service
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-EndpointId = Annotated[int, Path(ge=1, le=service.MAX_ID)]
+EndpointId = IdPath
 
 
 @router.get("", response_model=list[schemas.WebhookEndpoint])
@@ -41,7 +42,7 @@ def delete_webhook(session: SessionDep, principal: Admin, endpoint_id: EndpointI
 @router.get("/{endpoint_id}/deliveries", response_model=schemas.DeliveryPage)
 def list_deliveries(
     session: SessionDep, principal: Admin, endpoint_id: EndpointId, cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> schemas.DeliveryPage:
     """An endpoint's deliveries, newest first, with status, attempts and the last error."""
     items, next_cursor = service.list_deliveries(session, workspace_id=principal.workspace_id,

@@ -14,11 +14,9 @@ from kempen.contacts import schemas
 from kempen.contacts.identity import IdentityConflict, IdentityKeys, find_contact
 from kempen.contacts.tags import tag_contacts, tags_of_contact
 from kempen.kit.errors import Conflict, InvalidInput, NotFound
-from kempen.kit.pagination import decode_cursor, encode_cursor
+from kempen.kit.pagination import keyset_page
 from kempen.models import Company, Consent, Contact, ContactList, ContactTag, ListMembership, Tag
 from kempen.webhooks import service as webhooks
-
-MAX_PAGE = 500
 
 
 def contact_payload(contact: Contact) -> dict[str, Any]:
@@ -188,16 +186,8 @@ def list_contacts(
     session: Session, *, workspace_id: int, cursor: str | None = None, limit: int = 50, **filters: Any
 ) -> tuple[list[Contact], str | None]:
     """Return one page of contacts (keyset pagination by descending id) and the next cursor."""
-    limit = max(1, min(limit, MAX_PAGE))
     stmt = search_contacts_query(workspace_id=workspace_id, **filters)
-    if cursor:
-        after = decode_cursor(cursor).get("id")
-        if not isinstance(after, int):
-            raise InvalidInput("The cursor is not valid; pass the next_cursor of a previous page.")
-        stmt = stmt.where(Contact.id < after)
-    rows = list(session.scalars(stmt.order_by(Contact.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return keyset_page(session, stmt, Contact.id, cursor=cursor, limit=limit)
 
 
 def contact_detail(session: Session, *, workspace_id: int, contact_id: int) -> schemas.ContactDetail:

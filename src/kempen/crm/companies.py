@@ -9,8 +9,8 @@ from kempen.audit import service as audit
 from kempen.contacts import service as contacts
 from kempen.contacts.schemas import ContactUpdate
 from kempen.crm import schemas
-from kempen.crm.common import keyset_page
 from kempen.kit.errors import Conflict, NotFound
+from kempen.kit.pagination import keyset_page
 from kempen.models import Company, Contact
 
 

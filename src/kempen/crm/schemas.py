@@ -10,12 +10,11 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kempen.contacts.schemas import MAX_BATCH, Contact, RowError
-from kempen.crm.common import MAX_ID
+from kempen.kit.ids import RowId
 from kempen.models import Channel, ConsentStatus, CustomFieldType, SuppressionReason
 
 _DOMAIN = re.compile(r"^(?=.{1,255}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
 # Ids are 64-bit on both databases; a larger number must be a 422, not a driver overflow.
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 TagName = Annotated[str, Field(min_length=1, max_length=120)]
 ContactIds = Annotated[list[RowId], Field(min_length=1, max_length=MAX_BATCH, description="Up to 10,000 contact ids")]
 

@@ -11,9 +11,9 @@ from kempen.audit import service as audit
 from kempen.contacts.schemas import normalise_email, normalise_phone
 from kempen.contacts.service import get_contact_or_raise
 from kempen.crm import schemas
-from kempen.crm.common import keyset_page
 from kempen.crm.consents import set_consent
 from kempen.kit.errors import Conflict, InvalidInput, NotFound
+from kempen.kit.pagination import keyset_page
 from kempen.kit.sql import chunked, insert_ignoring_conflicts
 from kempen.models import Channel, ConsentStatus, Contact, Suppression, SuppressionReason
 

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from kempen.contacts.schemas import RowError
+from kempen.kit.ids import RowId
 
 MAX_BATCH = 10_000
 MAX_PROPERTIES_BYTES = 32_768
-ContactId = Annotated[int, Field(gt=0, lt=2**63)]
+ContactId = RowId
 
 
 # PostgreSQL text cannot hold NUL characters; refuse them up front rather than fail the whole batch.

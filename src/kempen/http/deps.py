@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kempen.accounts import service as accounts
 from kempen.accounts.service import Principal
-from kempen.db import get_session_factory
+from kempen.db import unit_of_work
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import NotAuthenticated
 from kempen.kit.ids import MAX_ID
@@ -21,15 +21,8 @@ from kempen.models import ApiKey, Role
 
 def get_session() -> Iterator[Session]:
     """One transaction per request: commit if the handler succeeded, roll back if it raised."""
-    session = get_session_factory()()
-    try:
+    with unit_of_work() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response is sent, so a failed commit is reported, not lost.

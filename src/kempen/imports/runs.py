@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, defer
 
 from kempen.audit import service as audit
 from kempen.kit.clock import utcnow
-from kempen.kit.errors import InvalidInput, NotFound
-from kempen.kit.pagination import decode_cursor, encode_cursor
+from kempen.kit.errors import NotFound
+from kempen.kit.pagination import keyset_page
 from kempen.models import ImportRun, ImportStatus
 
 SessionFactory = Callable[[], Session]
@@ -116,14 +116,7 @@ def get_run_or_raise(session: Session, *, workspace_id: int, run_id: int) -> Imp
 def list_runs(session: Session, *, workspace_id: int, cursor: str | None = None,
               limit: int = 50) -> tuple[list[ImportRun], str | None]:
     """Return one page of runs, newest first, without their rejects text."""
-    limit = max(1, min(limit, MAX_PAGE))
+    limit = min(limit, MAX_PAGE)
     stmt = (select(ImportRun).options(defer(ImportRun.rejects_csv))
             .where(ImportRun.workspace_id == workspace_id))
-    if cursor:
-        after = decode_cursor(cursor).get("id")
-        if not isinstance(after, int):
-            raise InvalidInput("The cursor is not valid; pass the next_cursor of a previous page.")
-        stmt = stmt.where(ImportRun.id < after)
-    rows = list(session.scalars(stmt.order_by(ImportRun.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return keyset_page(session, stmt, ImportRun.id, cursor=cursor, limit=limit)

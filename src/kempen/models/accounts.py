@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kempen.models.base import Base, BigIntId, created_at_column, workspace_fk
+from kempen.models.base import Base, BigIntId, created_at_column, str_enum, workspace_fk
 
 
 class Role(enum.StrEnum):
@@ -28,7 +28,7 @@ class Role(enum.StrEnum):
         return self.rank >= other.rank
 
 
-RoleColumn = Enum(Role, name="role", native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+RoleColumn = str_enum(Role, "role", 16)
 
 
 class Workspace(Base):

@@ -6,10 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kempen.models.base import Base, BigIntId, JSONValue, UTCDateTime, created_at_column, workspace_fk
+from kempen.models.base import (
+    Base,
+    BigIntId,
+    JSONValue,
+    UTCDateTime,
+    created_at_column,
+    str_enum,
+    workspace_fk,
+)
 
 
 class AuditEntry(Base):
@@ -48,8 +56,7 @@ class ImportRun(Base):
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     filename: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     status: Mapped[ImportStatus] = mapped_column(
-        Enum(ImportStatus, name="import_status", native_enum=False, length=16, create_constraint=False,
-             values_callable=lambda e: [m.value for m in e]),
+        str_enum(ImportStatus, "import_status", 16),
         nullable=False, default=ImportStatus.RUNNING,
     )
     column_mapping: Mapped[dict[str, Any]] = mapped_column(JSONValue, nullable=False, default=dict)
@@ -107,8 +114,7 @@ class WebhookDelivery(Base):
     event_type: Mapped[str] = mapped_column(String(60), nullable=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONValue, nullable=False)
     status: Mapped[WebhookDeliveryStatus] = mapped_column(
-        Enum(WebhookDeliveryStatus, name="webhook_delivery_status", native_enum=False, length=16,
-             create_constraint=False, values_callable=lambda e: [m.value for m in e]),
+        str_enum(WebhookDeliveryStatus, "webhook_delivery_status", 16),
         nullable=False, default=WebhookDeliveryStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -6,10 +6,11 @@ schema can later be distributed by workspace (Citus-style) without rewriting que
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, ForeignKey, Integer, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -27,6 +28,12 @@ NAMING_CONVENTION = {
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 JSONValue = JSON().with_variant(JSONB(), "postgresql")
+
+
+def str_enum(enum_class: type[enum.Enum], name: str, length: int = 24) -> Enum:
+    """A column type storing an enum's values as VARCHAR, so adding a value needs no DDL."""
+    return Enum(enum_class, name=name, native_enum=False, length=length, create_constraint=False,
+                values_callable=lambda e: [m.value for m in e])
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -7,11 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kempen.kit.clock import utcnow
-from kempen.models.base import Base, BigIntId, JSONValue, UTCDateTime, created_at_column, workspace_fk
+from kempen.models.base import (
+    Base,
+    BigIntId,
+    JSONValue,
+    UTCDateTime,
+    created_at_column,
+    str_enum,
+    workspace_fk,
+)
 
 
 class OrderStatus(enum.StrEnum):
@@ -22,8 +30,7 @@ class OrderStatus(enum.StrEnum):
     REFUNDED = "refunded"
 
 
-OrderStatusColumn = Enum(OrderStatus, name="order_status", native_enum=False, length=16, create_constraint=False,
-                         values_callable=lambda e: [m.value for m in e])
+OrderStatusColumn = str_enum(OrderStatus, "order_status", 16)
 
 
 class Order(Base):

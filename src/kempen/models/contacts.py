@@ -6,16 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kempen.models.base import Base, BigIntId, JSONValue, created_at_column, updated_at_column, workspace_fk
-
-
-def _str_enum(enum_class: type[enum.Enum], name: str, length: int = 24) -> Enum:
-    # Stored as VARCHAR with a CHECK-free lookup, so adding a value needs no database migration.
-    return Enum(enum_class, name=name, native_enum=False, length=length, create_constraint=False,
-                values_callable=lambda e: [m.value for m in e])
+from kempen.models.base import (
+    Base,
+    BigIntId,
+    JSONValue,
+    created_at_column,
+    str_enum,
+    updated_at_column,
+    workspace_fk,
+)
 
 
 class LifecycleStage(enum.StrEnum):
@@ -94,7 +96,7 @@ class Contact(Base):
     time_zone: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(16))
     lifecycle_stage: Mapped[LifecycleStage] = mapped_column(
-        _str_enum(LifecycleStage, "lifecycle_stage"), nullable=False, default=LifecycleStage.SUBSCRIBER
+        str_enum(LifecycleStage, "lifecycle_stage"), nullable=False, default=LifecycleStage.SUBSCRIBER
     )
     lead_source: Mapped[str | None] = mapped_column(String(120))
     company_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("companies.id", ondelete="SET NULL"))
@@ -122,7 +124,7 @@ class CustomFieldDefinition(Base):
     workspace_id: Mapped[int] = workspace_fk()
     key: Mapped[str] = mapped_column(String(64), nullable=False)
     label: Mapped[str] = mapped_column(String(200), nullable=False)
-    field_type: Mapped[CustomFieldType] = mapped_column(_str_enum(CustomFieldType, "custom_field_type"), nullable=False)
+    field_type: Mapped[CustomFieldType] = mapped_column(str_enum(CustomFieldType, "custom_field_type"), nullable=False)
     choices: Mapped[list[str] | None] = mapped_column(JSONValue)
     required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = created_at_column()
@@ -184,8 +186,8 @@ class Consent(Base):
 
     workspace_id: Mapped[int] = workspace_fk()
     contact_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
-    channel: Mapped[Channel] = mapped_column(_str_enum(Channel, "channel"), primary_key=True)
-    status: Mapped[ConsentStatus] = mapped_column(_str_enum(ConsentStatus, "consent_status"), nullable=False)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"), primary_key=True)
+    status: Mapped[ConsentStatus] = mapped_column(str_enum(ConsentStatus, "consent_status"), nullable=False)
     source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     recorded_at: Mapped[datetime] = created_at_column()
 
@@ -199,10 +201,10 @@ class Suppression(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     workspace_id: Mapped[int] = workspace_fk()
-    channel: Mapped[Channel] = mapped_column(_str_enum(Channel, "channel"), nullable=False)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"), nullable=False)
     # Normalised email or E.164 phone.
     address: Mapped[str] = mapped_column(String(320), nullable=False)
-    reason: Mapped[SuppressionReason] = mapped_column(_str_enum(SuppressionReason, "suppression_reason"), nullable=False)
+    reason: Mapped[SuppressionReason] = mapped_column(str_enum(SuppressionReason, "suppression_reason"), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = created_at_column()
 

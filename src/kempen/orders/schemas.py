@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from kempen.contacts.schemas import RowError
 from kempen.events.schemas import NO_NUL
 from kempen.kit.clock import as_utc
+from kempen.kit.ids import RowId
 from kempen.models import OrderStatus
 from kempen.orders.currencies import CURRENCY_CODES
 
@@ -35,7 +36,7 @@ class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     external_id: Annotated[Text, Field(min_length=1, max_length=200)]
-    contact_id: Annotated[int, Field(gt=0, lt=2**63)] | None = None
+    contact_id: RowId | None = None
     contact_external_id: Annotated[Text, Field(max_length=200)] | None = None
     contact_email: Annotated[Text, Field(max_length=320)] | None = None
     create_contact: bool = Field(default=False, description="Create the contact (by email/external id) if unknown")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kempen.config import get_settings
 from kempen.kit.errors import InvalidInput, NotFound
-from kempen.kit.pagination import decode_cursor, encode_cursor
+from kempen.kit.pagination import keyset_page
 from kempen.kit.secrets import derive_secret
 from kempen.models import WebhookDelivery, WebhookEndpoint
 
@@ -53,8 +53,6 @@ def enqueue(
 
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-MAX_PAGE = 500
-MAX_ID = 2**63 - 1
 
 
 def check_url(url: str) -> str:
@@ -123,14 +121,6 @@ def list_deliveries(
 ) -> tuple[list[WebhookDelivery], str | None]:
     """Return one page of an endpoint's deliveries, newest first."""
     get_endpoint_or_raise(session, workspace_id=workspace_id, endpoint_id=endpoint_id)
-    limit = max(1, min(limit, MAX_PAGE))
     stmt = select(WebhookDelivery).where(WebhookDelivery.workspace_id == workspace_id,
                                          WebhookDelivery.endpoint_id == endpoint_id)
-    if cursor:
-        after = decode_cursor(cursor).get("id")
-        if not isinstance(after, int) or not 0 < after <= MAX_ID:
-            raise InvalidInput("The cursor is not valid; pass the next_cursor of a previous page.")
-        stmt = stmt.where(WebhookDelivery.id < after)
-    rows = list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return keyset_page(session, stmt, WebhookDelivery.id, cursor=cursor, limit=limit)

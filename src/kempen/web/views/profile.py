@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -14,7 +14,7 @@ from kempen.contacts import custom_fields, lookups
 from kempen.contacts import service as contacts
 from kempen.contacts.schemas import ContactDetail
 from kempen.events import service as events
-from kempen.http.deps import SessionDep
+from kempen.http.deps import IdPath, SessionDep
 from kempen.kit.errors import NotFound
 from kempen.orders import service as orders
 from kempen.web.auth import WebContext, WebUser
@@ -23,7 +23,7 @@ from kempen.web.templating import render
 router = APIRouter(include_in_schema=False)
 ORDERS_PAGE = 5
 EVENTS_PAGE = 10
-ContactId = Annotated[int, Path(gt=0, lt=2**63)]
+ContactId = IdPath
 ATTRIBUTES = [
     ("External ID", "external_id"), ("Email", "email"), ("Phone", "phone"), ("First name", "first_name"),
     ("Last name", "last_name"), ("Country", "country"), ("City", "city"), ("Time zone", "time_zone"),
