@@ -76,3 +76,11 @@ def test_workspace_isolation(tenant: Tenant, other_tenant: Tenant) -> None:
     assert c.delete(f"{API}/{theirs['id']}", headers=tenant.headers()).status_code == 404
     assert c.get(f"{API}/{10**20}/deliveries", headers=tenant.headers()).status_code == 422
     assert [e["id"] for e in other_tenant.client.get(API, headers=other_tenant.headers()).json()] == [theirs["id"]]
+
+
+@pytest.mark.parametrize("url", ["https://10.1.2.3/hook", "https://192.168.0.1/", "https://169.254.169.254/latest",
+                                 "https://[::1]/x", "https://127.0.0.1/x", "https://[fd00::1]/x"])
+def test_private_and_loopback_addresses_are_refused(tenant: Tenant, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_http_localhost", False)
+    response = tenant.client.post(API, json={"url": url}, headers=tenant.headers())
+    assert response.status_code == 422 and "public address" in response.json()["detail"], url

@@ -22,6 +22,7 @@ from kempen import __version__
 from kempen.config import get_settings
 from kempen.kit.clock import utcnow
 from kempen.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
+from kempen.webhooks.network import destination_refusal
 from kempen.webhooks.service import endpoint_secret
 from kempen.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
 
@@ -101,6 +102,9 @@ def send(client: httpx.Client, job: Job) -> Outcome:
         EVENT_HEADER: job.event_type,
         DELIVERY_HEADER: str(job.delivery_id),
     }
+    refusal = destination_refusal(job.url)
+    if refusal:
+        return Outcome(job.delivery_id, None, f"refused: {refusal}")
     try:
         response = client.post(job.url, content=job.body, headers=headers)
     except httpx.HTTPError as exc:

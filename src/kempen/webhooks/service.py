@@ -15,6 +15,7 @@ from kempen.kit.errors import InvalidInput, NotFound
 from kempen.kit.pagination import keyset_page
 from kempen.kit.secrets import derive_secret
 from kempen.models import WebhookDelivery, WebhookEndpoint
+from kempen.webhooks.network import LOCAL_HOSTS, literal_address_refusal
 
 EVENT_TYPES = (
     "contact.created", "contact.updated", "contact.deleted", "contact.merged",
@@ -52,9 +53,6 @@ def enqueue(
     return len(rows)
 
 
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
 def check_url(url: str) -> str:
     """Return the URL if webhooks may be sent to it, else raise InvalidInput.
 
@@ -69,9 +67,12 @@ def check_url(url: str) -> str:
         raise InvalidInput(f"{url!r} is not a valid URL.") from None
     if not host:
         raise InvalidInput(f"{url!r} has no host; give a full https:// URL.")
+    refusal = literal_address_refusal(host)
+    if refusal:
+        raise InvalidInput(f"Webhooks can only go to public addresses; {refusal}.")
     if parts.scheme == "https":
         return url
-    if parts.scheme == "http" and host in _LOCAL_HOSTS and get_settings().webhook_allow_http_localhost:
+    if parts.scheme == "http" and host in LOCAL_HOSTS and get_settings().webhook_allow_http_localhost:
         return url
     raise InvalidInput("Webhook URLs must use https://.")
 
