@@ -13,6 +13,7 @@ from kempen.cli.common import err_console
 from kempen.cli.contacts import contacts_app
 from kempen.cli.demo import demo_command
 from kempen.cli.imports import import_app
+from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
 from kempen.kit.errors import KempenError
 
@@ -26,6 +27,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(import_app, name="import")
+app.add_typer(segment_app, name="segment")
 
 
 def main() -> None:

@@ -27,11 +27,19 @@ from kempen.models.contacts import (
     SuppressionReason,
     Tag,
 )
+from kempen.models.segments import (
+    ContactMetrics,
+    LeadScoreRule,
+    Segment,
+    SegmentSnapshot,
+    SegmentSnapshotMember,
+)
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Channel", "Company", "Consent", "ConsentStatus", "Contact",
     "ContactList", "ContactTag", "CustomFieldDefinition", "CustomFieldType", "Event", "ImportRun",
     "ImportStatus", "LifecycleStage", "ListMembership", "Membership", "Order", "OrderItem", "OrderStatus",
     "Role", "Suppression", "SuppressionReason", "Tag", "User", "WebhookDelivery", "WebhookDeliveryStatus",
-    "WebhookEndpoint", "Workspace",
+    "WebhookEndpoint", "Workspace", "ContactMetrics", "LeadScoreRule", "Segment", "SegmentSnapshot",
+    "SegmentSnapshotMember",
 ]
