@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from kempen.config import get_settings
 from kempen.db import get_session_factory
+from kempen.segments.schedule import refresh_due_metrics
 from kempen.webhooks.dispatch import deliver_due
 
 logger = logging.getLogger("kempen.background")
 WEBHOOK_INTERVAL_SECONDS = 2.0
 _STOP_TIMEOUT_SECONDS = 30.0
+# Metrics: look for due workspaces once a minute, the first time a minute after start (let serving begin).
+METRICS_CHECK_SECONDS = 60.0
 
 
 def webhook_loop(stop: threading.Event, *, interval: float = WEBHOOK_INTERVAL_SECONDS, limit: int = 100) -> None:
@@ -26,17 +31,37 @@ def webhook_loop(stop: threading.Event, *, interval: float = WEBHOOK_INTERVAL_SE
             stop.wait(interval)
 
 
+def metrics_loop(stop: threading.Event, *, minutes: int, check_every: float = METRICS_CHECK_SECONDS,
+                 first_wait: float = METRICS_CHECK_SECONDS) -> None:
+    """Recompute each workspace's contact metrics every `minutes` until `stop` is set."""
+    last: dict[int, datetime] = {}
+    stop.wait(first_wait)
+    while not stop.is_set():
+        try:
+            refresh_due_metrics(get_session_factory(), every=timedelta(minutes=minutes), last=last,
+                                should_stop=stop.is_set)
+        except Exception:  # as for webhooks: log, wait, go again
+            logger.exception("metrics refresh round failed")
+        stop.wait(check_every)
+
+
 def start_background_workers() -> Callable[[], None]:
     """Start in-process background loops; return a function that stops them."""
     stop = threading.Event()
-    thread = threading.Thread(target=webhook_loop, args=(stop,), name="kempen-webhooks", daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=webhook_loop, args=(stop,), name="kempen-webhooks", daemon=True)]
+    minutes = get_settings().metrics_refresh_minutes
+    if minutes > 0:
+        threads.append(threading.Thread(target=metrics_loop, args=(stop,), kwargs={"minutes": minutes},
+                                        name="kempen-metrics", daemon=True))
+    for thread in threads:
+        thread.start()
 
     def stop_workers() -> None:
         stop.set()
-        # A send in flight finishes (bounded by the HTTP timeout); the daemon flag covers a hung one.
-        thread.join(timeout=_STOP_TIMEOUT_SECONDS)
-        if thread.is_alive():
-            logger.warning("webhook dispatcher did not stop within %.0f s", _STOP_TIMEOUT_SECONDS)
+        # A send or a workspace's refresh in flight finishes; the daemon flag covers a hung one.
+        for thread in threads:
+            thread.join(timeout=_STOP_TIMEOUT_SECONDS)
+            if thread.is_alive():
+                logger.warning("%s did not stop within %.0f s", thread.name, _STOP_TIMEOUT_SECONDS)
 
     return stop_workers

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     webhook_allow_http_localhost: bool = False
     # Local development serves over plain HTTP; production sets this to true.
     secure_cookies: bool = False
+    # Contact metrics (order stats, RFM, lead score) are recomputed this often while serving; 0 turns it off.
+    metrics_refresh_minutes: int = 60
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kempen.audit import service as audit
+from kempen.background import metrics_loop
 from kempen.contacts import custom_fields
 from kempen.kit.errors import Conflict, InvalidInput, NotFound
 from kempen.models import (
@@ -18,6 +21,7 @@ from kempen.models import (
     Consent,
     ConsentStatus,
     Contact,
+    ContactMetrics,
     CustomFieldType,
     LifecycleStage,
     Suppression,
@@ -316,3 +320,24 @@ def test_members_are_found_in_the_right_workspace_only(session: Session, tenant:
         snapshots.take_snapshot(session, workspace_id=tenant.id, actor=ACTOR, segment_id=theirs)
     with pytest.raises(NotFound):
         export.export_source(session, workspace_id=tenant.id, segment_id=theirs)
+
+
+def test_the_background_loop_refreshes_and_stops(db: Engine, session: Session, tenant: Tenant) -> None:
+    people = make_people(session, tenant.id)
+    session.commit()
+    stop = threading.Event()
+    thread = threading.Thread(target=metrics_loop, args=(stop,),
+                              kwargs={"minutes": 60, "check_every": 0.05, "first_wait": 0})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and schedule.last_refresh(session, tenant.id) is None:
+            session.rollback()
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    computed = session.scalar(select(func.count()).select_from(ContactMetrics).where(
+        ContactMetrics.workspace_id == tenant.id))
+    assert computed == len(people)
