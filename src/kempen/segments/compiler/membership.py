@@ -1,0 +1,74 @@
+"""Existence tests: `ever`/`never`, `clicked`, tags, lists and consent — each one correlated [NOT] EXISTS."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, String, and_, not_, select, type_coerce
+
+from kempen.models import (
+    Channel,
+    Consent,
+    ConsentStatus,
+    Contact,
+    ContactList,
+    ContactTag,
+    Event,
+    ListMembership,
+    Suppression,
+    Tag,
+)
+from kempen.segments.compiler.aggregates import event_filters
+from kempen.segments.compiler.context import Context, correlated_exists
+from kempen.segments.compiler.jsonsql import json_value
+from kempen.segments.rules import Clicked, Ever
+
+# Until campaign tracking lands, a click is an `email_click` event whose `campaign` property names it.
+CLICK_EVENT = "email_click"
+CLICK_CAMPAIGN_PROPERTY = "campaign"
+
+
+
+def compile_ever(node: Ever, ctx: Context) -> ColumnElement[bool]:
+    e = Event.__table__.alias("e")
+    found = correlated_exists(select(1).select_from(e).where(
+        e.c.contact_id == Contact.id, *event_filters(e, node.event, node.window, (), ctx)))
+    return not_(found) if node.negated else found
+
+
+def compile_clicked(node: Clicked, ctx: Context) -> ColumnElement[bool]:
+    e = Event.__table__.alias("e")
+    campaign = json_value(e.c.properties, CLICK_CAMPAIGN_PROPERTY, "text")
+    return correlated_exists(select(1).select_from(e).where(
+        e.c.contact_id == Contact.id, *event_filters(e, CLICK_EVENT, node.window, (), ctx),
+        campaign == node.campaign))
+
+
+def compile_tag(name: str, ctx: Context) -> ColumnElement[bool]:
+    ct = ContactTag.__table__.alias("ct")
+    # The tag id is looked up once (an InitPlan on PostgreSQL), then (workspace_id, tag_id, contact_id) serves.
+    tag_id = select(Tag.id).where(Tag.workspace_id == ctx.ws(), Tag.name == name).scalar_subquery()
+    return correlated_exists(select(1).select_from(ct).where(
+        ct.c.workspace_id == ctx.ws(), ct.c.contact_id == Contact.id, ct.c.tag_id == tag_id))
+
+
+def compile_list(name: str, ctx: Context) -> ColumnElement[bool]:
+    lm = ListMembership.__table__.alias("lm")
+    list_id = select(ContactList.id).where(
+        ContactList.workspace_id == ctx.ws(), ContactList.name == name).scalar_subquery()
+    return correlated_exists(select(1).select_from(lm).where(
+        lm.c.workspace_id == ctx.ws(), lm.c.contact_id == Contact.id, lm.c.list_id == list_id))
+
+
+def compile_consent(channel: str, ctx: Context) -> ColumnElement[bool]:
+    """Consent granted on the channel, and the contact's address on it (email, SMS) not suppressed."""
+    c = Consent.__table__.alias("c")
+    granted = correlated_exists(select(1).select_from(c).where(
+        c.c.workspace_id == ctx.ws(), c.c.contact_id == Contact.id,
+        type_coerce(c.c.channel, String()) == channel,
+        type_coerce(c.c.status, String()) == ConsentStatus.GRANTED.value))
+    address = {Channel.EMAIL.value: Contact.email_normalized, Channel.SMS.value: Contact.phone}.get(channel)
+    if address is None:
+        return granted  # push, ads, direct mail: no address on the contact record to suppress
+    s = Suppression.__table__.alias("s")
+    suppressed = correlated_exists(select(1).select_from(s).where(
+        s.c.workspace_id == ctx.ws(), type_coerce(s.c.channel, String()) == channel, s.c.address == address))
+    return and_(granted, not_(suppressed))
