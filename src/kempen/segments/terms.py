@@ -102,7 +102,8 @@ class TermParser(TokenCursor):
         if tok.kind is Kind.LPAREN:
             raise self.error(f'a list of values goes with "in" or "not_in", not with {after.describe()}', tok)
         if tok.kind is Kind.WORD:
-            raise self.expected(f'a value after {after.describe()}; write text in quotes: "{tok.text}"', tok)
+            raise self.error(f"expected a value after {after.describe()}, found {tok.describe()}; "
+                             f'write text in quotes: "{tok.text}"', tok)
         raise self.expected(f"a value after {after.describe()}", tok)
 
     def values(self, after: Token, spans: Spans) -> list[str | int | float]:
