@@ -1,4 +1,4 @@
-"""Members as CSV, streamed in keyset chunks, for a saved segment, an unsaved rule or a snapshot."""
+"""Members as CSV, streamed in chunks, for a saved segment, an unsaved rule or a snapshot."""
 
 from __future__ import annotations
 
@@ -61,21 +61,17 @@ def _member_ids(session: Session, source: ExportSource) -> Select[Any]:
 
 
 def iter_chunks(session: Session, source: ExportSource, chunk_rows: int = CHUNK_ROWS) -> Iterator[Sequence[Any]]:
-    """The members' export columns, by ascending id, `chunk_rows` at a time."""
+    """The members' export columns, by ascending id, `chunk_rows` at a time, from one streamed query.
+
+    One query, read through a server-side cursor, rather than a keyset query per chunk: a rule with
+    aggregates would be evaluated again for every chunk (measured on 200k contacts: 3.9 s against
+    2.4 s for 65k members, and the gap grows with the square of the size).
+    """
     ids = _member_ids(session, source).subquery("members")
-    columns = [getattr(Contact, name) for name in COLUMNS]
-    after = 0
-    while True:
-        stmt = (select(*columns).join(ids, ids.c[0] == Contact.id)
-                .where(Contact.workspace_id == source.workspace_id, Contact.id > after)
-                .order_by(Contact.id).limit(chunk_rows))
-        rows = session.execute(stmt).all()
-        if not rows:
-            return
-        yield rows
-        if len(rows) < chunk_rows:
-            return
-        after = rows[-1].id
+    stmt = (select(*(getattr(Contact, name) for name in COLUMNS)).join(ids, ids.c[0] == Contact.id)
+            .where(Contact.workspace_id == source.workspace_id).order_by(Contact.id)
+            .execution_options(yield_per=chunk_rows))
+    yield from session.execute(stmt).partitions()
 
 
 def _cell(name: str, value: Any) -> Any:
@@ -99,15 +95,12 @@ def csv_text(rows: Sequence[Any], *, header: bool = False) -> str:
 
 def stream_csv(factory: sessionmaker[Session], source: ExportSource, *, chunk_rows: int = CHUNK_ROWS,
                progress: Callable[[int], None] | None = None) -> Iterator[str]:
-    """Yield the CSV (header first) chunk by chunk from one read-only session of its own.
+    """Yield the CSV (header first) chunk by chunk from a read-only session of its own.
 
-    The request's session is gone by the time a streamed response is sent, so the export opens its
-    own; on PostgreSQL it reads one REPEATABLE READ snapshot, so chunks agree with each other.
+    The request's session is gone by the time a streamed response is sent, so the export opens its own.
     """
     yield csv_text([], header=True)
     with factory() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         for rows in iter_chunks(session, source, chunk_rows):
             yield csv_text(rows)
             if progress is not None:

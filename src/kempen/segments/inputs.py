@@ -125,6 +125,10 @@ def segment_rules(session: Session, workspace_id: int) -> dict[str, dict[str, An
     return {name: rule for name, rule in session.execute(stmt)}
 
 
+def segment_names(session: Session, workspace_id: int) -> set[str]:
+    return set(session.scalars(select(Segment.name).where(Segment.workspace_id == workspace_id)))
+
+
 def in_segment_paths(rule: rules.Rule, path: str = "") -> Iterator[tuple[str, str]]:
     """(segment name, JSON path of the node) of every `in_segment` in a rule."""
     if isinstance(rule, rules.InSegment):

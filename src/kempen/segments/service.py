@@ -18,6 +18,7 @@ from kempen.segments.inputs import (
     invalid_rule,
     positioned,
     read_rule,
+    segment_names,
     segment_rules,
     unknown_references,
 )
@@ -32,7 +33,9 @@ def check_rule_input(session: Session, workspace_id: int, text: str | None = Non
     read = read_rule(text, rule_json, catalogue_of(session, workspace_id))
     if read.rule is None:
         return None, read.errors
-    errors = unknown_references(read.rule, read.spans, set(segment_rules(session, workspace_id)))
+    if not rules.referenced_segments(read.rule):
+        return read.rule, []
+    errors = unknown_references(read.rule, read.spans, segment_names(session, workspace_id))
     return (read.rule, []) if not errors else (None, errors)
 
 
