@@ -65,10 +65,13 @@ def recompute_metrics(session: Session, *, workspace_id: int, now: datetime) -> 
     """Recompute every contact's metrics in the workspace; return how many contacts were written."""
     session.flush()
     session.execute(delete(ContactMetrics).where(ContactMetrics.workspace_id == workspace_id))
-    written = session.execute(_insert_order_metrics(workspace_id, now)).rowcount  # type: ignore[attr-defined]
+    session.execute(_insert_order_metrics(workspace_id, now))
     _update_lead_scores(session, workspace_id, now)
     session.flush()
     session.expire_all()  # loaded ContactMetrics objects are stale now
+    # Counted, not taken from rowcount: drivers do not all report it for INSERT … SELECT.
+    written = session.scalar(select(func.count()).select_from(ContactMetrics)
+                             .where(ContactMetrics.workspace_id == workspace_id))
     return int(written or 0)
 
 
