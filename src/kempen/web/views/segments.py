@@ -20,7 +20,8 @@ from kempen.models import Channel, Role, Segment
 from kempen.segments import preview as previews
 from kempen.segments import rules, schemas
 from kempen.segments import service as segments
-from kempen.segments.fields import FieldCatalogue, FieldSource, FieldType
+from kempen.segments.checker import OPS_FOR
+from kempen.segments.fields import FieldCatalogue, FieldSource
 from kempen.segments.inputs import canonical_text
 from kempen.web.auth import CsrfChecked, WebContext, WebUser
 from kempen.web.templating import render
@@ -30,15 +31,6 @@ SAMPLE_SIZE = 8
 SegmentId = IdPath
 RuleText = Annotated[str, Form(max_length=schemas.MAX_RULE_TEXT)]
 OptionalRuleText = Annotated[str | None, Form(max_length=schemas.MAX_RULE_TEXT)]
-# What the builder offers for each field type; the checker has the last word and errors show in place.
-OPERATORS: dict[str, list[str]] = {
-    FieldType.TEXT: ["=", "!=", "contains", "starts_with", "ends_with", "in", "not_in", "is_set", "is_not_set"],
-    FieldType.NUMBER: ["=", "!=", ">", ">=", "<", "<=", "in", "not_in", "is_set", "is_not_set"],
-    FieldType.BOOLEAN: ["=", "!=", "is_set", "is_not_set"],
-    FieldType.DATE: ["<", "<=", ">", ">=", "=", "!=", "is_set", "is_not_set"],
-    FieldType.DATETIME: ["<", "<=", ">", ">=", "is_set", "is_not_set"],
-    FieldType.CHOICE: ["=", "!=", "in", "not_in", "is_set", "is_not_set"],
-}
 FIELD_GROUPS = [(FieldSource.CONTACT, "Contact fields"), (FieldSource.CUSTOM, "Custom fields"),
                 (FieldSource.METRIC, "Computed properties")]
 
@@ -142,7 +134,7 @@ def builder_config(session: Session, workspace_id: int, segment: Segment | None)
     names = [s.name for s in segments.list_segments(session, workspace_id=workspace_id)]
     return {
         "fields": _catalogue(segments.catalogue_of(session, workspace_id)),
-        "operators": {str(kind): ops for kind, ops in OPERATORS.items()},
+        "operators": {kind.value: [op.value for op in ops] for kind, ops in OPS_FOR.items()},
         "channels": [c.value for c in Channel],
         "segments": [n for n in names if segment is None or n != segment.name],
         "tags": lookups.tag_names(session, workspace_id=workspace_id),
