@@ -67,7 +67,8 @@ def literal_for(kind: FieldType, op: Op, samples: list[Any], pools: RuleValues) 
     elif kind == FieldType.BOOLEAN:
         one = st.booleans()
     elif kind == FieldType.DATE:
-        one = st.sampled_from([s for s in samples if isinstance(s, str)] or pools.dates) | st.builds(
+        days = [d for d in pools.dates if len(d) == 10] or ["2025-01-01"]
+        one = st.sampled_from([s for s in samples if isinstance(s, str)] or days) | st.builds(
             tree.Ago, ago=durations())
     else:
         one = st.sampled_from(pools.dates) | st.builds(tree.Ago, ago=durations())
@@ -114,11 +115,14 @@ def _kind_of(samples: list[Any]) -> FieldType:
 
 def order_aggregates(pools: RuleValues) -> Strategy[tree.Rule]:
     fields = {name: kind for name, kind in ORDER_FIELDS.items() if not pools.orders or name in pools.orders}
-    return st.builds(
-        tree.Aggregate, source=st.just("orders"), function=st.sampled_from(["count", "sum", "avg", "min", "max"]),
-        measure=st.sampled_from([None, "amount"]), where=_conditions(fields, pools.orders, pools),
-        window=st.none() | durations(), op=st.sampled_from(sorted(NUMBER_OPS)),
-        value=st.sampled_from(pools.counts + pools.amounts))
+
+    def build(function: str) -> Strategy[tree.Rule]:
+        return st.builds(
+            tree.Aggregate, source=st.just("orders"), function=st.just(function),
+            measure=st.just(None if function == "count" else "amount"),
+            where=_conditions(fields, pools.orders, pools), window=st.none() | durations(),
+            op=st.sampled_from(sorted(NUMBER_OPS)), value=st.sampled_from(pools.counts + pools.amounts))
+    return st.sampled_from(["count", "sum", "avg", "min", "max"]).flatmap(build)
 
 
 def event_aggregates(pools: RuleValues) -> Strategy[tree.Rule]:

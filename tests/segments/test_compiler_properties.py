@@ -30,7 +30,7 @@ POOLS = RuleValues(
         "phone": ["+60120000001", "+6012"], "first_name": ["Ann", "ann", "Bo_b", "Cé", "b_"],
         "last_name": ["Lee", "50% Off", "%"], "country": ["MY", "ET", "KE", "NL", "my"],
         "city": ["Kuala Lumpur", "Addis Ababa", "lumpur"], "language": ["en", "ms"],
-        "lifecycle_stage": ["subscriber", "lead", "customer", "evangelist", "nobody"],
+        "lifecycle_stage": ["subscriber", "lead", "customer", "evangelist", "mql"],
         "lead_source": ["ads", "referral"], "external_id": ["ext-1", "ext-"],
         "created_at": [], "updated_at": [],
         "order_count": [0, 1, 2, 3], "total_spent": [0, 100, 200, 250.25, 500],

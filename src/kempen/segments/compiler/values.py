@@ -28,7 +28,7 @@ EQUALITY = frozenset({Op.EQ, Op.NE})
 # Which ops each field type takes. Text is never ordered: collations differ between databases.
 OPS_BY_TYPE: dict[FieldType, frozenset[Op]] = {
     FieldType.TEXT: EQUALITY | MEMBERSHIP | TEXT_MATCH | PRESENCE,
-    FieldType.CHOICE: EQUALITY | MEMBERSHIP | TEXT_MATCH | PRESENCE,
+    FieldType.CHOICE: EQUALITY | MEMBERSHIP | PRESENCE,
     FieldType.NUMBER: EQUALITY | MEMBERSHIP | ORDERING | PRESENCE,
     FieldType.BOOLEAN: EQUALITY | PRESENCE,
     FieldType.DATE: EQUALITY | ORDERING | PRESENCE,
