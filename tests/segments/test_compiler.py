@@ -107,6 +107,7 @@ def shop(session: Session, tenant: Tenant) -> Shop:
     _tag(session, bob, ContactList, "newsletter-paused")
     session.add_all([Consent(workspace_id=ws, contact_id=alice.id, channel="email", status="granted"),
                      Consent(workspace_id=ws, contact_id=bob.id, channel="email", status="granted"),
+                     Consent(workspace_id=ws, contact_id=carol.id, channel="email", status="granted"),
                      Consent(workspace_id=ws, contact_id=erin.id, channel="email", status="denied"),
                      Suppression(workspace_id=ws, channel="email", address="bob@example.org", reason="bounced")])
     session.flush()
@@ -221,6 +222,8 @@ SEMANTICS = [
      {"alice", "dave", "erin"}),
     ("clicks outside the window do not count", {"type": "clicked", "campaign": "spring-sale"}, {"alice", "bob"}),
     ("suppressed addresses have no consent", {"type": "consent", "channel": "email"}, {"alice"}),
+    ("consent without an address reaches no one", neg({"type": "consent", "channel": "email"}),
+     {"bob", "carol", "dave", "erin"}),
 ]
 
 

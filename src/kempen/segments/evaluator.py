@@ -244,8 +244,10 @@ def _consent(channel: str, cid: int, env: _Env) -> bool:
     if env.data.consents.get((cid, channel)) != "granted":
         return False
     contact = env.data.contacts[cid]
-    address = {"email": contact["email_normalized"], "sms": contact["phone"]}.get(channel)
-    return address is None or (channel, address) not in env.data.suppressions
+    if channel not in ("email", "sms"):
+        return True
+    address = contact["email_normalized"] if channel == "email" else contact["phone"]
+    return address is not None and (channel, address) not in env.data.suppressions
 
 
 def _row(obj: Any, columns: list[str]) -> dict[str, Any]:

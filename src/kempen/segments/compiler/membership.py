@@ -59,7 +59,10 @@ def compile_list(name: str, ctx: Context) -> ColumnElement[bool]:
 
 
 def compile_consent(channel: str, ctx: Context) -> ColumnElement[bool]:
-    """Consent granted on the channel, and the contact's address on it (email, SMS) not suppressed."""
+    """Consent granted on the channel and, for email and SMS, an address that is set and not suppressed.
+
+    So `consent.email` counts exactly the contacts an email could reach, as the preview does.
+    """
     c = Consent.__table__.alias("c")
     granted = correlated_exists(select(1).select_from(c).where(
         c.c.workspace_id == ctx.ws(), c.c.contact_id == Contact.id,
@@ -71,4 +74,4 @@ def compile_consent(channel: str, ctx: Context) -> ColumnElement[bool]:
     s = Suppression.__table__.alias("s")
     suppressed = correlated_exists(select(1).select_from(s).where(
         s.c.workspace_id == ctx.ws(), type_coerce(s.c.channel, String()) == channel, s.c.address == address))
-    return and_(granted, not_(suppressed))
+    return and_(granted, address.is_not(None), not_(suppressed))
