@@ -121,13 +121,13 @@ CLICKED = HandQuery(
 # --- segments and consent --------------------------------------------------------------------------
 
 # "high-value" is orders.sum(amount, last 365d) > 1000; consent.email is a granted email consent and an
-# address that is not on the email suppression list (a contact without an email is not suppressed).
+# email address that is set and not on the email suppression list.
 HIGH_VALUE_CONSENT = HandQuery(
     "SELECT count(*) FROM (SELECT contact_id FROM orders WHERE workspace_id = :ws AND placed_at >= :d365 "
     "AND status IN :statuses GROUP BY contact_id HAVING sum(amount) > 1000) hv "
     "JOIN consents k ON k.workspace_id = :ws AND k.contact_id = hv.contact_id AND k.channel = 'email' "
     "AND k.status = 'granted' "
-    "JOIN contacts c ON c.id = hv.contact_id AND c.workspace_id = :ws "
+    "JOIN contacts c ON c.id = hv.contact_id AND c.workspace_id = :ws AND c.email_normalized IS NOT NULL "
     "WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = :ws AND s.channel = 'email' "
     "AND s.address = c.email_normalized)",
     expanding=("statuses",))
