@@ -4,9 +4,9 @@
 never a loop over contacts:
 
 1. DELETE the workspace's rows;
-2. INSERT … SELECT one row per contact: order statistics over **paid and fulfilled** orders (the
+2. INSERT … SELECT one row per buyer: order statistics over **paid and fulfilled** orders (the
    same orders the segment compiler counts), RFM quintiles with NTILE(5) among the contacts with
-   at least one such order, and the named RFM group;
+   at least one such order, and the named RFM group; then one INSERT … SELECT for everyone else;
 3. UPDATE … SET lead_score = the sum of CASE WHEN <compiled rule> THEN points ELSE 0 END over the
    workspace's lead-score rules (a second statement, because rules may read the metrics of step 2).
 
@@ -45,6 +45,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     select,
     type_coerce,
     update,
@@ -65,7 +66,8 @@ def recompute_metrics(session: Session, *, workspace_id: int, now: datetime) -> 
     """Recompute every contact's metrics in the workspace; return how many contacts were written."""
     session.flush()
     session.execute(delete(ContactMetrics).where(ContactMetrics.workspace_id == workspace_id))
-    session.execute(_insert_order_metrics(workspace_id, now))
+    session.execute(_insert_buyer_metrics(workspace_id, now))
+    session.execute(_insert_non_buyer_metrics(workspace_id, now))
     _update_lead_scores(session, workspace_id, now)
     session.flush()
     session.expire_all()  # loaded ContactMetrics objects are stale now
@@ -119,19 +121,34 @@ def rfm_group_case(r: ColumnElement[Any], f: ColumnElement[Any], m: ColumnElemen
     )
 
 
-def _insert_order_metrics(workspace_id: int, now: datetime) -> Any:
+_COLUMNS = ["workspace_id", "contact_id", "order_count", "total_spent", "avg_order_value", "first_order_at",
+            "last_order_at", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_score", "rfm_group",
+            "lead_score", "computed_at"]
+
+
+def _insert_buyer_metrics(workspace_id: int, now: datetime) -> Any:
+    # Driven from the scored buyers, joining contacts by primary key: a LEFT JOIN from contacts to
+    # the windowed subquery makes SQLite rescan the (unindexed) subquery once per contact.
     s = _order_stats(workspace_id)
     score = cast(s.c.r, String) + cast(s.c.f, String) + cast(s.c.m, String)
     rows = (select(
-        Contact.workspace_id, Contact.id, func.coalesce(s.c.orders, 0), func.round(func.coalesce(s.c.spent, 0), 2),
+        Contact.workspace_id, Contact.id, s.c.orders, func.round(s.c.spent, 2),
         func.round(s.c.spent / s.c.orders, 2), s.c["first"], s.c["last"], s.c.r, s.c.f, s.c.m, score,
         rfm_group_case(s.c.r, s.c.f, s.c.m), literal(0, Integer), literal(now, ContactMetrics.computed_at.type))
-        .select_from(Contact).outerjoin(s, s.c.contact_id == Contact.id)
+        .select_from(s).join(Contact, Contact.id == s.c.contact_id)
         .where(Contact.workspace_id == workspace_id))
-    columns = ["workspace_id", "contact_id", "order_count", "total_spent", "avg_order_value", "first_order_at",
-               "last_order_at", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_score", "rfm_group",
-               "lead_score", "computed_at"]
-    return insert(ContactMetrics).from_select(columns, rows)
+    return insert(ContactMetrics).from_select(_COLUMNS, rows)
+
+
+def _insert_non_buyer_metrics(workspace_id: int, now: datetime) -> Any:
+    written = select(ContactMetrics.contact_id).where(
+        ContactMetrics.workspace_id == workspace_id, ContactMetrics.contact_id == Contact.id)
+    rows = (select(
+        Contact.workspace_id, Contact.id, literal(0, Integer), literal(0, Integer), *(null() for _ in range(8)),
+        literal(0, Integer),
+        literal(now, ContactMetrics.computed_at.type))
+        .where(Contact.workspace_id == workspace_id, ~written.exists()))
+    return insert(ContactMetrics).from_select(_COLUMNS, rows)
 
 
 def _update_lead_scores(session: Session, workspace_id: int, now: datetime) -> None:
