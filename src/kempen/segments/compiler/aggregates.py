@@ -8,10 +8,11 @@ each matching order counts once and adds its order amount once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, String, false, func, not_, select, true, type_coerce
+from sqlalchemy import ColumnElement, Select, String, false, func, not_, select, true, type_coerce
 from sqlalchemy.sql import FromClause
 
 from kempen.models import Contact, Event, Order, OrderItem, OrderStatus
@@ -29,26 +30,54 @@ _KIND_TYPES: dict[JsonKind, FieldType] = {"text": FieldType.TEXT, "number": Fiel
 
 
 def compile_aggregate(node: Aggregate, ctx: Context) -> ColumnElement[bool]:
+    plan = _plan(node, ctx)
+    if isinstance(plan, bool):
+        return true() if plan else false()
+    found: ColumnElement[bool] = (correlated_exists(plan.members.where(plan.owner == Contact.id)) if plan.exists
+                                  else Contact.id.in_(plan.members))
+    return not_(found) if plan.negated else found
+
+
+def aggregate_members(node: Aggregate, ctx: Context) -> Select[Any] | None:
+    """The distinct ids of the contacts the aggregate test selects, when that is a positive set."""
+    plan = _plan(node, ctx)
+    if isinstance(plan, bool) or plan.negated:
+        return None
+    return plan.members.distinct() if plan.exists else plan.members
+
+
+@dataclass(frozen=True)
+class _Plan:
+    members: Select[Any]  # SELECT owner … (grouped: one row per contact; exists: rows to test)
+    owner: Any
+    exists: bool  # test with a correlated EXISTS ("at least one") rather than IN (… GROUP BY …)
+    negated: bool  # the contacts NOT in `members` are the ones selected (0 matches)
+
+
+def _plan(node: Aggregate, ctx: Context) -> _Plan | bool:
     if node.op not in values.NUMBER_OPS:
         raise rule_error(f"an aggregate compares with =, !=, <, <=, >, >=; not {node.op.value}")
     source, owner, filters, measure = _orders(node, ctx) if node.source == "orders" else _events(node, ctx)
     limit = _number(node.value)
+    rows = select(owner).select_from(source).where(*filters)
     if node.function == "count":
         shape = _count_shape(node.op, limit)
         if shape is not None:
-            return shape(correlated_exists(select(1).select_from(source).where(owner == Contact.id, *filters)))
+            return shape if isinstance(shape, bool) else _Plan(rows, owner, exists=True, negated=shape == "none")
         aggregate: ColumnElement[Any] = func.count()
     elif node.function == "sum":
         aggregate = func.coalesce(func.sum(measure), 0)
     else:
         aggregate = getattr(func, node.function)(measure)
-    test = aggregate.op(_SQL_OPS[node.op], is_comparison=True)(limit)
+    # A count compares with an integer, so PostgreSQL need not cast every count to numeric.
+    bound: Decimal | int = int(limit) if node.function == "count" and limit == limit.to_integral_value() else limit
+    test = aggregate.op(_SQL_OPS[node.op], is_comparison=True)(bound)
     # Contacts with no rows aggregate to 0 (count, sum): when 0 matches, exclude the groups that do not.
     zero_matches = node.function in ("count", "sum") and values.compare(Decimal(0), node.op, limit)
-    groups = (select(owner.label("contact_id")).select_from(source).where(*filters).group_by(owner)
-              .having(not_(test) if zero_matches else test).subquery("g"))
-    found = correlated_exists(select(1).select_from(groups).where(groups.c.contact_id == Contact.id))
-    return not_(found) if zero_matches else found
+    # `id IN (… GROUP BY … HAVING …)`: the groups are built once (a correlated EXISTS over the derived
+    # table makes PostgreSQL rebuild the aggregate in every parallel worker, and SQLite probe it per contact).
+    groups = rows.group_by(owner).having(not_(test) if zero_matches else test)
+    return _Plan(groups, owner, exists=False, negated=zero_matches)
 
 
 _SQL_OPS = {Op.EQ: "=", Op.NE: "!=", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
@@ -61,8 +90,8 @@ def _number(value: object) -> Decimal:
         raise rule_error(str(exc)) from None
 
 
-def _count_shape(op: Op, limit: Decimal) -> Any:
-    """EXISTS when the test means "at least one", NOT EXISTS for "none"; constants when it never depends."""
+def _count_shape(op: Op, limit: Decimal) -> bool | None | Literal["some", "none"]:
+    """"some" when the test means "at least one", "none" for "none"; a constant when it never depends."""
     at_zero = values.compare(Decimal(0), op, limit)
     if op in values.ORDERING:
         at_one, at_many = values.compare(Decimal(1), op, limit), values.compare(Decimal(10**15), op, limit)
@@ -73,8 +102,8 @@ def _count_shape(op: Op, limit: Decimal) -> Any:
     if positive is None:
         return None
     if positive == at_zero:
-        return lambda _exists: true() if positive else false()
-    return (lambda exists: exists) if positive else not_
+        return positive
+    return "some" if positive else "none"
 
 
 def _orders(node: Aggregate, ctx: Context) -> tuple[FromClause, Any, list[Any], Any]:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Numeric,
+    Select,
     String,
     and_,
     bindparam,
@@ -79,7 +80,8 @@ def predicate(expr: ColumnElement[Any], kind: FieldType, op: Op, value: Value,
 def _test(expr: ColumnElement[Any], kind: FieldType, op: Op, value: Value, ctx: Context) -> ColumnElement[bool]:
     if op in values.TEXT_MATCH:
         pattern = values.as_text(value).lower()
-        lowered = func.lower(expr)
+        # The normalised email is stored lower-cased: lower() on it would only cost a full scan's worth of calls.
+        lowered = expr if expr is Contact.__table__.c.email_normalized else func.lower(expr)
         if op == Op.CONTAINS:
             return lowered.contains(pattern, autoescape=True)
         if op == Op.STARTS_WITH:
@@ -120,16 +122,48 @@ def _lower(value: Value) -> Value:
 
 
 def _metric(spec: FieldSpec, op: Op, value: Value, ctx: Context) -> ColumnElement[bool]:
+    rows, matches = _metric_rows(spec, [(op, value)], ctx)
+    if spec.column in ZERO_METRICS and _zero_matches(op, value):
+        # No metrics row reads as 0, which matches: the contacts whose row does not match are the exceptions.
+        return not_(correlated_exists(rows.where(not_(matches))))
+    return correlated_exists(rows.where(matches))
+
+
+def _metric_rows(spec: FieldSpec, tests: list[tuple[Op, Value]], ctx: Context,
+                 correlated: bool = True) -> tuple[Select[Any], ColumnElement[bool]]:
+    """The workspace's metrics rows (correlated with the contact), and the tests on one column."""
     m = ContactMetrics.__table__.alias("m")
     column: ColumnElement[Any] = m.c[spec.column]
     if spec.type in (FieldType.TEXT, FieldType.CHOICE):
         column = type_coerce(column, String())
-    matches = predicate(column, spec.type, op, value, ctx)
-    row = select(1).select_from(m).where(m.c.workspace_id == ctx.ws(), m.c.contact_id == Contact.id)
-    if spec.column in ZERO_METRICS and _zero_matches(op, value):
-        # No metrics row reads as 0, which matches: the contacts whose row does not match are the exceptions.
-        return not_(correlated_exists(row.where(not_(matches))))
-    return correlated_exists(row.where(matches))
+    matches = and_(*(predicate(column, spec.type, op, value, ctx) for op, value in tests))
+    rows = select(m.c.contact_id).where(m.c.workspace_id == ctx.ws())
+    return (rows.where(m.c.contact_id == Contact.id) if correlated else rows), matches
+
+
+def metric_members(node: Compare | DaysSince, ctx: Context) -> Select[Any] | None:
+    """The ids of the contacts a test on a computed property selects, read from contact_metrics alone.
+
+    None when the test is not on a metric, or when contacts without a metrics row match too.
+    """
+    spec = ctx.catalogue.get(node.field)
+    if spec is None or spec.source != FieldSource.METRIC:
+        return None
+    if isinstance(node, DaysSince):
+        if node.op == Op.NE:
+            return None
+        bounds = values.days_since_bounds(node.op, float(node.value), ctx.now)
+        if bounds is None:
+            return None
+        after, until = bounds
+        tests: list[tuple[Op, Value]] = [] if after is None else [(Op.GT, after.isoformat())]
+        tests += [] if until is None else [(Op.LE, until.isoformat())]
+    else:
+        if spec.column in ZERO_METRICS and _zero_matches(node.op, node.value):
+            return None
+        tests = [(node.op, node.value)]
+    rows, matches = _metric_rows(spec, tests, ctx, correlated=False)
+    return rows.where(matches)
 
 
 def _zero_matches(op: Op, value: Value) -> bool:
@@ -165,7 +199,5 @@ def compile_days_since(node: DaysSince, ctx: Context) -> ColumnElement[bool]:
 
 def _metric_range(spec: FieldSpec, parts: list[Compare], ctx: Context) -> ColumnElement[bool]:
     # Both bounds in one EXISTS on the metrics row rather than two.
-    m = ContactMetrics.__table__.alias("m")
-    tests = [predicate(m.c[spec.column], spec.type, part.op, part.value, ctx) for part in parts]
-    return correlated_exists(select(1).select_from(m).where(
-        m.c.workspace_id == ctx.ws(), m.c.contact_id == Contact.id, *tests))
+    rows, matches = _metric_rows(spec, [(part.op, part.value) for part in parts], ctx)
+    return correlated_exists(rows.where(matches))

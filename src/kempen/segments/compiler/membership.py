@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, String, and_, not_, select, type_coerce
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, and_, not_, select, type_coerce
 
 from kempen.models import (
     Channel,
@@ -28,26 +30,43 @@ CLICK_CAMPAIGN_PROPERTY = "campaign"
 
 
 def compile_ever(node: Ever, ctx: Context) -> ColumnElement[bool]:
-    e = Event.__table__.alias("e")
-    found = correlated_exists(select(1).select_from(e).where(
-        e.c.contact_id == Contact.id, *event_filters(e, node.event, node.window, (), ctx)))
+    found = _correlated(_event_rows(node, ctx))
     return not_(found) if node.negated else found
 
 
 def compile_clicked(node: Clicked, ctx: Context) -> ColumnElement[bool]:
+    return _correlated(_event_rows(node, ctx))
+
+
+def _correlated(rows: Select[Any]) -> ColumnElement[bool]:
+    """EXISTS over a contact-id select, correlated with the outer contact."""
+    return correlated_exists(rows.where(rows.selected_columns[0] == Contact.id))
+
+
+def event_members(node: Ever | Clicked, ctx: Context) -> Select[Any]:
+    """The distinct ids of the contacts with such an event (negation aside)."""
+    return _event_rows(node, ctx).distinct()
+
+
+def _event_rows(node: Ever | Clicked, ctx: Context) -> Select[Any]:
     e = Event.__table__.alias("e")
+    if isinstance(node, Ever):
+        return select(e.c.contact_id).where(*event_filters(e, node.event, node.window, (), ctx))
     campaign = json_value(e.c.properties, CLICK_CAMPAIGN_PROPERTY, "text")
-    return correlated_exists(select(1).select_from(e).where(
-        e.c.contact_id == Contact.id, *event_filters(e, CLICK_EVENT, node.window, (), ctx),
-        campaign == node.campaign))
+    return select(e.c.contact_id).where(*event_filters(e, CLICK_EVENT, node.window, (), ctx),
+                                        campaign == node.campaign)
 
 
 def compile_tag(name: str, ctx: Context) -> ColumnElement[bool]:
+    return _correlated(tag_members(name, ctx))
+
+
+def tag_members(name: str, ctx: Context) -> Select[Any]:
+    """The ids of the contacts with a tag (unique: a contact has a tag once)."""
     ct = ContactTag.__table__.alias("ct")
     # The tag id is looked up once (an InitPlan on PostgreSQL), then (workspace_id, tag_id, contact_id) serves.
     tag_id = select(Tag.id).where(Tag.workspace_id == ctx.ws(), Tag.name == name).scalar_subquery()
-    return correlated_exists(select(1).select_from(ct).where(
-        ct.c.workspace_id == ctx.ws(), ct.c.contact_id == Contact.id, ct.c.tag_id == tag_id))
+    return select(ct.c.contact_id).where(ct.c.workspace_id == ctx.ws(), ct.c.tag_id == tag_id)
 
 
 def compile_list(name: str, ctx: Context) -> ColumnElement[bool]:
