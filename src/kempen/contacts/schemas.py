@@ -33,7 +33,8 @@ def normalise_email(value: str) -> str:
     """Validate an email address and return its normalised (lower-case) identity form."""
     candidate = value.strip()
     local, _, domain = candidate.rpartition("@")
-    if (_PLAIN_EMAIL.match(candidate) and len(local) <= 64 and len(candidate) <= 254
+    # "--" in a label may make it an IDNA/reserved form (xn--…): the full validator decides those.
+    if (_PLAIN_EMAIL.match(candidate) and len(local) <= 64 and len(candidate) <= 254 and "--" not in domain
             and not _is_special_use(domain.lower())):
         return candidate.lower()
     try:
