@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +25,12 @@ from kempen.accounts import service as accounts
 from kempen.config import get_settings
 from kempen.migrate import upgrade_database
 from kempen.models import Role, Workspace
+
+# CI replays the same examples on every run (a red build then always means a change broke
+# something); local runs keep exploring new random examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 POSTGRES_URL = os.environ.get("KEMPEN_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
