@@ -27,6 +27,36 @@ class Settings(BaseSettings):
     # Contact metrics (order stats, RFM, lead score) are recomputed this often while serving; 0 turns it off.
     metrics_refresh_minutes: int = 60
 
+    # Email. With no SMTP URL, mail goes to the built-in SMTP sink (the embedded setup's mail catcher).
+    # smtp://user:password@host:587?starttls=required|opportunistic|off, or smtps://host:465 (implicit TLS).
+    smtp_url: str | None = None
+    # Messages per second to the SMTP server, shared evenly by the worker processes; 0 = no limit.
+    smtp_rate_per_second: float = 0.0
+    # Concurrent SMTP connections per worker process.
+    smtp_connections: int = 4
+    smtp_timeout_seconds: float = 30.0
+    # Built-in SMTP sink: `kempen serve` starts it when no SMTP URL is set.
+    mail_sink_host: str = "127.0.0.1"
+    mail_sink_port: int = 2525
+    # DKIM signing, on when all three are set.
+    dkim_domain: str | None = None
+    dkim_selector: str | None = None
+    dkim_private_key_path: Path | None = None
+
+    # Delivery engine.
+    # Where workers journal each message handed to a channel, so that a worker killed mid-send is
+    # recovered without loss or duplicates; default: <data_dir>/journal. Shared by workers on one host.
+    journal_dir: Path | None = None
+    batch_size: int = 500
+    # A claimed batch whose lease ran out (worker gone) is recovered by the sweeper.
+    lease_seconds: float = 60.0
+    # How long a lost worker's batch waits for that host to recover it from its journal before any
+    # worker settles it without the journal (its in-flight messages are then marked outcome_unknown).
+    orphan_grace_seconds: float = 600.0
+    max_send_attempts: int = 8
+    # `kempen serve` runs an in-process worker when no broker is configured; this many sending threads.
+    inprocess_workers: int = 1
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL, defaulting to an embedded SQLite file in the data folder."""
@@ -34,6 +64,11 @@ class Settings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'kempen.db').resolve()}"
+
+    @property
+    def journal_path(self) -> Path:
+        """The journal folder of this host's workers."""
+        return self.journal_dir or (self.data_dir / "journal")
 
     @property
     def signing_key(self) -> str:

@@ -10,6 +10,23 @@ from kempen.models.audit import (
     WebhookEndpoint,
 )
 from kempen.models.base import Base
+from kempen.models.campaigns import (
+    ALLOWED_TRANSITIONS,
+    EDITABLE_STATUSES,
+    SENDING_STATUSES,
+    BatchStatus,
+    Campaign,
+    CampaignHoldoutMember,
+    CampaignMessage,
+    CampaignStatus,
+    Delivery,
+    DeliveryBatch,
+    DeliveryReason,
+    DeliveryStatus,
+    MessageVariant,
+    SinkMessage,
+    WorkspaceSendSettings,
+)
 from kempen.models.commerce import Event, Order, OrderItem, OrderStatus
 from kempen.models.contacts import (
     Channel,
@@ -41,5 +58,7 @@ __all__ = [
     "ImportStatus", "LifecycleStage", "ListMembership", "Membership", "Order", "OrderItem", "OrderStatus",
     "Role", "Suppression", "SuppressionReason", "Tag", "User", "WebhookDelivery", "WebhookDeliveryStatus",
     "WebhookEndpoint", "Workspace", "ContactMetrics", "LeadScoreRule", "Segment", "SegmentSnapshot",
-    "SegmentSnapshotMember",
+    "SegmentSnapshotMember", "ALLOWED_TRANSITIONS", "EDITABLE_STATUSES", "SENDING_STATUSES", "BatchStatus",
+    "Campaign", "CampaignHoldoutMember", "CampaignMessage", "CampaignStatus", "Delivery", "DeliveryBatch",
+    "DeliveryReason", "DeliveryStatus", "MessageVariant", "SinkMessage", "WorkspaceSendSettings",
 ]
