@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kempen.api import accounts, contacts, crm, imports, ingest, segments, webhooks
+from kempen.api import (
+    accounts,
+    campaigns,
+    contacts,
+    crm,
+    imports,
+    ingest,
+    mailsink,
+    segments,
+    sending,
+    webhooks,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (accounts, contacts, crm, ingest, imports, segments, webhooks):
+for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink):
     api_router.include_router(module.router)

@@ -8,7 +8,9 @@ import click
 import typer
 from sqlalchemy.exc import OperationalError
 
+from kempen.cli import sending  # noqa: F401  (adds launch/pause/resume/cancel/status to campaign_app)
 from kempen.cli.accounts import apikeys_app, users_app
+from kempen.cli.campaigns import campaign_app
 from kempen.cli.common import err_console
 from kempen.cli.contacts import contacts_app
 from kempen.cli.demo import demo_command
@@ -28,6 +30,7 @@ app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(import_app, name="import")
 app.add_typer(segment_app, name="segment")
+app.add_typer(campaign_app, name="campaign")
 
 
 def main() -> None:

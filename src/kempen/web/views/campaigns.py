@@ -1,0 +1,7 @@
+"""Campaign pages: list, editor, live progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
