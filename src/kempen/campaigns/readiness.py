@@ -1,0 +1,54 @@
+"""What keeps a campaign from review or launch, in words a marketer can act on."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from kempen.campaigns.content import Content, missing_parts, template_problems
+from kempen.campaigns.repository import get_campaign_or_raise, messages_of, variants_by_message
+from kempen.campaigns.settings import get_send_settings
+from kempen.models import CampaignMessage, Channel, MessageVariant, WorkspaceSendSettings
+
+
+def content_of(variant: MessageVariant) -> Content:
+    return Content(subject=variant.subject, preheader=variant.preheader, html=variant.html, text=variant.text,
+                   body=variant.body)
+
+
+def readiness_problems(session: Session, *, workspace_id: int, campaign_id: int) -> list[str]:
+    """Everything that must be fixed before the campaign can be reviewed or launched; empty when ready."""
+    campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
+    problems = []
+    if campaign.segment_id is None:
+        problems.append("Choose a segment as the campaign's audience.")
+    messages = messages_of(session, workspace_id=workspace_id, campaign_id=campaign_id)
+    if not messages:
+        problems.append("Add at least one message.")
+    variants = variants_by_message(session, workspace_id=workspace_id, campaign_id=campaign_id)
+    settings = get_send_settings(session, workspace_id=workspace_id) if messages else None
+    for message in messages:
+        assert settings is not None
+        problems += _message_problems(message, variants.get(message.id, []), settings)
+    return problems
+
+
+def _message_problems(message: CampaignMessage, variants: list[MessageVariant],
+                      settings: WorkspaceSendSettings) -> list[str]:
+    where = f"Message {message.name!r}"
+    if not variants:
+        return [f"{where} has no content: add a variant."]
+    problems = []
+    total = sum(v.split_percent for v in variants)
+    if total != 100:
+        problems.append(f"{where}: the variants' splits add up to {total} %, not 100 %.")
+    if message.channel == Channel.EMAIL and not (message.from_email or settings.from_email):
+        problems.append(f"{where} has no sender address: set one on the message or in the workspace's "
+                        "sending settings.")
+    for variant in variants:
+        content = content_of(variant)
+        missing = missing_parts(message.channel, content)
+        if missing:
+            problems.append(f"{where}, variant {variant.name!r} needs {' and '.join(missing)}.")
+        problems += [f"{where}, variant {variant.name!r}: {problem}"
+                     for problem in template_problems(message.channel, content)]
+    return problems
