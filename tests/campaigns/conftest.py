@@ -71,11 +71,21 @@ def make_world(session: Session, workspace_id: int) -> World:
     return World(session, workspace_id, segment.id)
 
 
+def fresh_world(session: Session) -> World:
+    slug = unique("ws-")
+    return make_world(session, accounts.create_workspace(session, name=slug, slug=slug).id)
+
+
 @pytest.fixture
 def world(session: Session) -> World:
     """A fresh workspace (without the API keys and client of `tenant`: service tests stay fast)."""
-    slug = unique("ws-")
-    return make_world(session, accounts.create_workspace(session, name=slug, slug=slug).id)
+    return fresh_world(session)
+
+
+@pytest.fixture
+def other(session: Session) -> World:
+    """Another workspace, whose rows the first must never see."""
+    return fresh_world(session)
 
 
 @pytest.fixture

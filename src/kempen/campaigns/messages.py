@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
@@ -108,8 +108,8 @@ def delete_message(session: Session, *, workspace_id: int, actor: str, campaign_
     campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
     message = get_message_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id, message_id=message_id)
     begin_edit(session, campaign, actor=actor, what="messages")
-    for variant in variants_of(session, workspace_id=workspace_id, message_id=message_id):
-        session.delete(variant)
+    session.execute(delete(MessageVariant).where(MessageVariant.workspace_id == workspace_id,
+                                                 MessageVariant.message_id == message_id))
     session.delete(message)
     session.flush()
     _record(session, campaign, actor, "campaign.message_deleted", {"message_id": message_id, "name": message.name})
