@@ -54,13 +54,19 @@ def new_workspace(session: Session, *, quiet: tuple[int, int] = (0, 0), cap: tup
     """A workspace with a sender, no quiet hours and no frequency cap unless asked (tests run at any hour)."""
     slug = unique("ws-")
     workspace_id = accounts.create_workspace(session, name=slug, slug=slug).id
+    configure_sending(session, workspace_id, quiet=quiet, cap=cap, time_zone=time_zone)
+    return workspace_id
+
+
+def configure_sending(session: Session, workspace_id: int, *, quiet: tuple[int, int] = (0, 0),
+                      cap: tuple[int, int] = (0, 7), time_zone: str = "UTC") -> None:
+    """Give a workspace a sender and the given quiet hours and frequency cap."""
     settings = get_send_settings(session, workspace_id=workspace_id)
     settings.from_name, settings.from_email = "Shop", FROM_EMAIL
     settings.quiet_hours_start, settings.quiet_hours_end = quiet
     settings.frequency_cap_count, settings.frequency_cap_days = cap
     settings.default_time_zone = time_zone
     session.commit()
-    return workspace_id
 
 
 def add_contacts(session: Session, workspace_id: int, count: int, *, consent: ConsentStatus | None =
