@@ -26,6 +26,7 @@ class World:
     session: Session
     id: int
     segment_id: int
+    slug: str
 
     def campaign(self, *, ready: bool = True, status: CampaignStatus = CampaignStatus.DRAFT,
                  name: str | None = None) -> Campaign:
@@ -62,18 +63,18 @@ def set_sender(session: Session, workspace_id: int, *, require_approval: bool = 
         from_name="Shop", from_email="news@shop.example.com", require_approval=require_approval))
 
 
-def make_world(session: Session, workspace_id: int) -> World:
+def make_world(session: Session, workspace_id: int, slug: str) -> World:
     """Give a workspace a segment and a sender address."""
     segment = segments.create_segment(session, workspace_id=workspace_id, actor=ACTOR,
                                       data=segment_schemas.SegmentCreate(name="everyone", text='country = "MY"'))
     set_sender(session, workspace_id)
     session.commit()
-    return World(session, workspace_id, segment.id)
+    return World(session, workspace_id, segment.id, slug)
 
 
 def fresh_world(session: Session) -> World:
     slug = unique("ws-")
-    return make_world(session, accounts.create_workspace(session, name=slug, slug=slug).id)
+    return make_world(session, accounts.create_workspace(session, name=slug, slug=slug).id, slug)
 
 
 @pytest.fixture
@@ -91,4 +92,4 @@ def other(session: Session) -> World:
 @pytest.fixture
 def api_world(session: Session, tenant: Tenant) -> World:
     """The `tenant` workspace, ready for campaigns, for API tests."""
-    return make_world(session, tenant.id)
+    return make_world(session, tenant.id, tenant.workspace.slug)

@@ -23,14 +23,14 @@ def new_campaign(tenant: Tenant, world: World, name: str = "Spring") -> dict[str
     created = call(tenant, "POST", "/campaigns", json={"name": name, "segment_id": world.segment_id,
                                                         "holdout_percent": 5})
     assert created.status_code == 201, created.text
-    return created.json()  # type: ignore[no-any-return]
+    return created.json()
 
 
 def add_email(tenant: Tenant, campaign_id: int, **variant: Any) -> dict[str, Any]:
     body = {"channel": "email", "variants": [{"subject": "Hi {{ first_name }}", "html": HTML, **variant}]}
     response = call(tenant, "POST", f"/campaigns/{campaign_id}/messages", json=body)
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def test_the_whole_editing_and_review_flow(tenant: Tenant, api_world: World) -> None:

@@ -13,7 +13,7 @@ from tests.campaigns.conftest import ACTOR, HTML, World, add_email
 
 
 def add(world: World, campaign_id: int, channel: Channel = Channel.EMAIL, **variant: object) -> int:
-    data = schemas.MessageCreate(channel=channel, variants=[schemas.VariantCreate(**variant)])  # type: ignore[arg-type]
+    data = schemas.MessageCreate(channel=channel, variants=[schemas.VariantCreate(**variant)])
     return messages.add_message(world.session, workspace_id=world.id, actor=ACTOR, campaign_id=campaign_id,
                                 data=data).id
 

@@ -18,7 +18,7 @@ S = CampaignStatus
 
 
 def create(world: World, name: str, **fields: object) -> int:
-    data = schemas.CampaignCreate(name=name, **fields)  # type: ignore[arg-type]
+    data = schemas.CampaignCreate(name=name, **fields)
     return service.create_campaign(world.session, workspace_id=world.id, actor=ACTOR, data=data).id
 
 
