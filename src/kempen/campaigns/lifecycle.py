@@ -1,17 +1,18 @@
 """A campaign's status: the moves it may make, who may make them, and edits that withdraw an approval.
 
 ```
-            submit            approve
-  draft ───────────▶ in_review ───────▶ approved ──schedule──▶ scheduled
-    ▲  ◀── request changes ──┘  ▲          │  ▲                   │
-    │                           └─submit───┘  └────unschedule─────┤
-    │  (an edit of an approved or scheduled campaign: back to draft)
-    │                                      launch (C) │           │ start time (C)
-    └──────────────────────────────────────────────▶ running ◀────┘
-                                                      │  ▲
-                                               pause  ▼  │ resume
-                                                     paused
-  running ──▶ completed ──▶ archived;   anything before completion ──cancel──▶ cancelled ──▶ archived
+ draft ──submit──▶ in_review ──approve──▶ approved ──schedule──▶ scheduled
+   ▲                  │                     │  ▲                     │
+   └─request changes──┘                     │  └────unschedule───────┤
+   ▲                                        │ launch                 │ at the start time
+   └── an edit of the content or            ▼                        │
+       audience of an approved or        running ◀───────────────────┘
+       scheduled campaign                 │  ▲
+                                    pause ▼  │ resume
+                                         paused
+ running ──nothing left to send──▶ completed ──archive──▶ archived
+ cancel: anything before completed ──▶ cancelled ──archive──▶ archived
+ without require_approval, a draft may also be approved, scheduled or launched directly
 ```
 
 `ALLOWED_TRANSITIONS` (models/campaigns.py) is the whole table. When the workspace requires approval,
