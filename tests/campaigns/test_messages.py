@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from kempen.audit import service as audit
 from kempen.campaigns import messages, schemas, service
@@ -166,3 +166,14 @@ def test_variant_content_changes_are_audited_by_field(world: World) -> None:
     [entry] = [e for e in audit.list_for_entity(world.session, workspace_id=world.id, entity_type="campaign",
                                                 entity_id=campaign.id) if e.action == "campaign.variant_updated"]
     assert entry.actor == "editor" and entry.details["fields"] == ["subject", "text"]
+
+
+def test_readiness_catches_a_template_broken_behind_the_services_back(world: World) -> None:
+    campaign = world.campaign()
+    message = service.campaign_detail(world.session, workspace_id=world.id, campaign_id=campaign.id).messages[0]
+    assert service.readiness_problems(world.session, workspace_id=world.id, campaign_id=campaign.id) == []
+    world.session.execute(update(MessageVariant).where(MessageVariant.id == message.variants[0].id)
+                          .values(html="<p>\n\n{{ first_name }</p>"))
+    for _ in range(2):  # the second answer comes from the remembered verdict
+        [problem] = service.readiness_problems(world.session, workspace_id=world.id, campaign_id=campaign.id)
+        assert problem.startswith("Message 'Email', variant 'A': html, line 3: unexpected '}'")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from kempen.kit.errors import InvalidInput
@@ -13,6 +17,9 @@ from kempen.templates.sandbox import TemplateProblem, check_template
 # Channels whose content is one text template in `body`.
 TEXT_CHANNELS = frozenset({Channel.SMS, Channel.PUSH})
 MAX_CONTENT_BYTES = 64 * 1024
+_VERDICTS_KEPT = 1024
+_verdicts: OrderedDict[tuple[Channel, bytes], tuple[TemplateProblem, ...]] = OrderedDict()
+_verdicts_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,22 @@ def email_template(content: Content) -> EmailTemplate:
 
 def template_problems(channel: Channel, content: Content) -> list[TemplateProblem]:
     """Compile the parts the channel uses; return what is wrong, each with its part and line."""
+    # Compiling a long template takes tens of milliseconds, and readiness re-checks content that was
+    # already checked when saved: remember the verdict per content digest.
+    key = (channel, hashlib.sha256(repr(dataclasses.astuple(content)).encode()).digest())
+    with _verdicts_lock:
+        if key in _verdicts:
+            _verdicts.move_to_end(key)
+            return list(_verdicts[key])
+    problems = _compile(channel, content)
+    with _verdicts_lock:
+        _verdicts[key] = tuple(problems)
+        if len(_verdicts) > _VERDICTS_KEPT:
+            _verdicts.popitem(last=False)
+    return problems
+
+
+def _compile(channel: Channel, content: Content) -> list[TemplateProblem]:
     if channel == Channel.EMAIL:
         return check_email_template(email_template(content))
     if not content.body:
