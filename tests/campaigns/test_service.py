@@ -83,6 +83,10 @@ def test_list_pages_filters_and_search(world: World, other: World) -> None:
     assert [c.name for c in service.list_campaigns(world.session, workspace_id=world.id, q="g_s")[0]] == []  # "Running summer" if _ were a wildcard
     running, _ = service.list_campaigns(world.session, workspace_id=world.id, status=S.RUNNING)
     assert [c.name for c in running] == ["Running summer"]
+    world.campaign(status=S.ARCHIVED, name="Old summer")
+    assert "Old summer" not in [c.name for c in service.list_campaigns(world.session, workspace_id=world.id)[0]]
+    archived, _ = service.list_campaigns(world.session, workspace_id=world.id, status=S.ARCHIVED, q="summer")
+    assert [c.name for c in archived] == ["Old summer"]
 
 
 def test_list_rows_name_their_channels(world: World) -> None:

@@ -26,12 +26,12 @@ VARIANT = MESSAGE + "/variants/{variant_id}"
 @router.get("/campaigns", response_model=schemas.CampaignPage)
 def list_campaigns(
     session: SessionDep, principal: Viewer,
-    status: CampaignStatus | None = None,
+    status: Annotated[CampaignStatus | None, Query(description="Default: every status but archived")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> schemas.CampaignPage:
-    """Campaigns, newest first, one page at a time."""
+    """Campaigns, newest first, one page at a time; archived ones only when asked for with `status=archived`."""
     items, next_cursor = service.list_campaigns(session, workspace_id=principal.workspace_id, status=status, q=q,
                                                 cursor=cursor, limit=limit)
     return schemas.CampaignPage(

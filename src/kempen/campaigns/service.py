@@ -55,10 +55,12 @@ def _check_segment(session: Session, workspace_id: int, segment_id: int | None) 
 def list_campaigns(session: Session, *, workspace_id: int, status: CampaignStatus | None = None,
                    q: str | None = None, cursor: str | None = None,
                    limit: int = 50) -> tuple[list[Campaign], str | None]:
-    """One page of campaigns, newest first, optionally of one status or with `q` in the name."""
+    """One page of campaigns, newest first, of one status or all but archived, optionally with `q` in the name."""
     stmt = select(Campaign).where(Campaign.workspace_id == workspace_id)
     if status is not None:
         stmt = stmt.where(Campaign.status == status)
+    else:  # archiving is how a campaign leaves the working list
+        stmt = stmt.where(Campaign.status != CampaignStatus.ARCHIVED)
     if q and q.strip():
         stmt = stmt.where(Campaign.name.icontains(q.strip(), autoescape=True))
     return keyset_page(session, stmt, Campaign.id, cursor=cursor, limit=limit)
