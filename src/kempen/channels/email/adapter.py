@@ -1,0 +1,202 @@
+"""The email channel adapter: batches of rendered emails out over SMTP, results back to the engine.
+
+The adapter owns an asyncio event loop and a pool of `smtp_connections` SMTP connections that
+outlive a batch, so a worker thread calls the synchronous `send_batch` again and again while the
+connections (TLS and AUTH done once) are reused. A batch's messages are spread over the pool:
+each connection takes the next waiting message when it is free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from kempen.channels.base import (
+    AdapterStats,
+    FailureKind,
+    Outgoing,
+    PermanentCause,
+    ResultCallback,
+    SendJournal,
+    SendResult,
+)
+from kempen.channels.email import mime
+from kempen.channels.email.dkim import DkimSigner
+from kempen.channels.email.message import EmailPayload, build_message
+from kempen.channels.email.protocol import UNCONFIRMED, ConnectFailed, Envelope, SmtpLost, dot_stuff
+from kempen.channels.email.smtp import SmtpConnection, SmtpServer
+from kempen.channels.ratelimit import shared_bucket
+from kempen.config import Settings
+from kempen.models import Channel
+
+
+def _failed(delivery_id: int, kind: FailureKind, cause: PermanentCause | None, detail: str) -> SendResult:
+    return SendResult(delivery_id=delivery_id, ok=False, failure=kind, cause=cause, detail=detail)
+
+
+async def _close_all(connections: list[SmtpConnection]) -> None:
+    await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
+
+
+@dataclass
+class _Batch:
+    queue: deque[Outgoing]
+    journal: SendJournal
+    on_result: ResultCallback
+    errors: list[str] = field(default_factory=list)
+    retried: set[int] = field(default_factory=set)
+
+
+class EmailAdapter:
+    """Sends `EmailPayload`s through one SMTP server (kempen.channels.base.ChannelAdapter)."""
+
+    channel = Channel.EMAIL
+
+    def __init__(self, server: SmtpServer, *, connections: int = 4, rate_per_second: float = 0.0,
+                 timeout: float = 30.0, dkim: DkimSigner | None = None) -> None:
+        self.server = server
+        self._timeout = timeout
+        self._dkim = dkim
+        self._bucket = shared_bucket(server.label, rate_per_second)
+        self._pool: list[SmtpConnection | None] = [None] * max(1, connections)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stats = AdapterStats(extra={"temporary": 0, "bounced": 0, "rejected": 0, "unconfirmed": 0})
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmailAdapter:
+        """The adapter the settings describe: their SMTP URL, or the built-in sink when there is none.
+
+        The server's rate limit is shared evenly by the worker processes (KEMPEN_WORKER_PROCESSES,
+        default 1); the threads of one process share their process's part.
+        """
+        if settings.smtp_url:
+            server = SmtpServer.from_url(settings.smtp_url)
+        else:
+            server = SmtpServer(host=settings.mail_sink_host, port=settings.mail_sink_port, tls="off")
+        processes = max(1, int(os.environ.get("KEMPEN_WORKER_PROCESSES") or 1))
+        return cls(server, connections=settings.smtp_connections,
+                   rate_per_second=settings.smtp_rate_per_second / processes,
+                   timeout=settings.smtp_timeout_seconds, dkim=DkimSigner.from_settings(settings))
+
+    @property
+    def stats(self) -> AdapterStats:
+        return self._stats
+
+    def open(self) -> None:
+        """Make the event loop; connections open on first use."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+
+    def send_batch(self, messages: Sequence[Outgoing], *, journal: SendJournal,
+                   on_result: ResultCallback) -> None:
+        """Send every message, reporting one result each through `on_result` before returning."""
+        if not messages:
+            return
+        self.open()
+        assert self._loop is not None
+        self._loop.run_until_complete(self._send_all(_Batch(deque(messages), journal, on_result)))
+
+    def close(self) -> None:
+        """QUIT and close every connection, then the loop."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        connections = [c for c in self._pool if c is not None]
+        self._pool = [None] * len(self._pool)
+        try:
+            loop.run_until_complete(_close_all(connections))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+    async def _send_all(self, batch: _Batch) -> None:
+        try:
+            async with asyncio.TaskGroup() as group:
+                for slot in range(min(len(self._pool), len(batch.queue))):
+                    group.create_task(self._drain(slot, batch))
+        except BaseExceptionGroup as errors:
+            raise errors.exceptions[0] from None  # a bug (say in on_result): surface it as itself
+        reason = batch.errors[-1] if batch.errors else "no SMTP connection could be opened"
+        while batch.queue:
+            self._report(batch, _failed(batch.queue.popleft().delivery_id, FailureKind.TEMPORARY, None, reason))
+
+    async def _connection(self, slot: int, batch: _Batch) -> SmtpConnection | None:
+        connection = self._pool[slot]
+        if connection is not None and connection.alive:
+            return connection
+        if connection is not None:
+            connection.abort()
+        connection = self._pool[slot] = SmtpConnection(self.server, timeout=self._timeout)
+        try:
+            await connection.open()
+        except ConnectFailed as exc:
+            batch.errors.append(str(exc))
+            self._pool[slot] = None
+            return None
+        self._stats.connections_opened += 1
+        return connection
+
+    async def _drain(self, slot: int, batch: _Batch) -> None:
+        # A pooled connection from an earlier batch may have been closed by the server while idle.
+        idle = self._pool[slot] is not None
+        while batch.queue:
+            connection = await self._connection(slot, batch)
+            if connection is None:
+                return  # the others carry on; what is left at the end is reported temporary
+            if not batch.queue:
+                return  # the other connections took the rest while this one was opening
+            message = batch.queue.popleft()
+            envelope = self._envelope(message, connection)
+            if isinstance(envelope, SendResult):
+                self._report(batch, envelope)
+                continue
+            delay = self._bucket.reserve()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                result = await connection.send(envelope, batch.journal)
+            except SmtpLost as exc:
+                connection.abort()
+                if idle and message.delivery_id not in batch.retried:
+                    # Nothing was handed over on a connection the server had dropped: retry on a fresh one.
+                    batch.retried.add(message.delivery_id)
+                    batch.queue.appendleft(message)
+                    idle = False
+                    continue
+                result = _failed(message.delivery_id, FailureKind.TEMPORARY, None, f"connection lost: {exc}")
+            idle = False
+            self._report(batch, result)
+
+    def _envelope(self, message: Outgoing, connection: SmtpConnection) -> Envelope | SendResult:
+        payload: EmailPayload = message.payload
+        try:
+            recipient = mime.addr_spec(message.address)
+        except ValueError as exc:
+            return _failed(message.delivery_id, FailureKind.PERMANENT, PermanentCause.ADDRESS, str(exc))
+        try:
+            sender = mime.addr_spec(payload.from_email)
+            # 8bit only when the server takes it and no DKIM signature depends on relays keeping it.
+            raw = build_message(payload, recipient, eight_bit=connection.eight_bit and self._dkim is None)
+            if self._dkim is not None:
+                raw = self._dkim.sign(raw)
+        except ValueError as exc:
+            return _failed(message.delivery_id, FailureKind.PERMANENT, PermanentCause.MESSAGE, str(exc))
+        return Envelope(delivery_id=message.delivery_id, sender=sender.encode("ascii"),
+                        recipient=recipient.encode("ascii"), wire=dot_stuff(raw),
+                        message_id=payload.message_id, eight_bit=not raw.isascii())
+
+    def _report(self, batch: _Batch, result: SendResult) -> None:
+        stats = self._stats
+        if result.ok:
+            stats.sent += 1
+            if result.detail == UNCONFIRMED:
+                stats.extra["unconfirmed"] += 1
+        else:
+            stats.failed += 1
+            key = ("temporary" if result.failure == FailureKind.TEMPORARY
+                   else "bounced" if result.cause == PermanentCause.ADDRESS else "rejected")
+            stats.extra[key] += 1
+        batch.on_result(result)

@@ -1,0 +1,39 @@
+"""Token buckets that pace sends to a server, shared by every adapter of a process."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class TokenBucket:
+    """`rate` sends per second with bursts of up to one second's worth; thread-safe; rate 0 = no limit."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = max(0.0, rate)
+        self.capacity = max(1.0, self.rate)
+        self._tokens = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Take one token; return how many seconds the caller must wait before using it."""
+        if self.rate == 0:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            # Going below zero reserves a future token, so waiting callers are served in order.
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+_buckets: dict[tuple[str, float], TokenBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def shared_bucket(key: str, rate: float) -> TokenBucket:
+    """The process-wide bucket for a server (so several sending threads share one limit)."""
+    with _buckets_lock:
+        return _buckets.setdefault((key, rate), TokenBucket(rate))
