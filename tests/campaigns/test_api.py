@@ -143,7 +143,8 @@ def test_another_workspace_sees_nothing(tenant: Tenant, other_tenant: Tenant, id
         assert response.status_code == 404, (method, path, response.text)
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["status"] == 404
-    for path in ("/campaigns/{id}", "/campaigns/{id}/readiness", "/campaigns/{id}/messages/{mid}/variants/{vid}/preview"):
+    for path in ("/campaigns/{id}", "/campaigns/{id}/readiness",
+                 "/campaigns/{id}/messages/{mid}/variants/{vid}/preview"):
         assert call(other_tenant, "GET", path.format(**ids), Role.ADMIN).status_code == 404
     assert call(other_tenant, "GET", "/campaigns", Role.ADMIN).json()["items"] == []
     # Nor may a campaign use another workspace's contact in a preview.

@@ -80,7 +80,8 @@ def test_list_pages_filters_and_search(world: World, other: World) -> None:
     # LIKE wildcards in the search are literal characters.
     assert [c.name for c in service.list_campaigns(world.session, workspace_id=world.id, q="50%")[0]] == [
         "Summer 50% off"]
-    assert [c.name for c in service.list_campaigns(world.session, workspace_id=world.id, q="g_s")[0]] == []  # "Running summer" if _ were a wildcard
+    # "g_s" would find "Running summer" if "_" were a wildcard.
+    assert [c.name for c in service.list_campaigns(world.session, workspace_id=world.id, q="g_s")[0]] == []
     running, _ = service.list_campaigns(world.session, workspace_id=world.id, status=S.RUNNING)
     assert [c.name for c in running] == ["Running summer"]
     world.campaign(status=S.ARCHIVED, name="Old summer")

@@ -28,7 +28,8 @@ from kempen.models import Campaign, CampaignMessage, CampaignStatus, MessageVari
 from kempen.segments import service as segments
 
 __all__ = ["get_campaign_or_raise", "readiness_problems", "transition", "list_campaigns", "create_campaign",
-           "update_campaign", "delete_campaign", "duplicate_campaign", "campaign_detail", "campaign_summaries", "message_detail"]
+           "update_campaign", "delete_campaign", "duplicate_campaign", "campaign_detail", "campaign_summaries",
+           "message_detail"]
 
 # Changing any of these changes who receives what: an approval no longer holds.
 _AUDIENCE_FIELDS = ("segment_id", "holdout_percent", "respect_quiet_hours", "respect_frequency_cap")

@@ -65,7 +65,8 @@ def _when(value: Any) -> str:
 
 @campaign_app.command("list")
 @exits_on_error
-def list_campaigns(status: CampaignStatus | None = typer.Option(None, "--status", help="Only this status (default: all but archived)"),
+def list_campaigns(status: CampaignStatus | None = typer.Option(None, "--status",
+                                                                help="Only this status (default: all but archived)"),
                    search: str | None = typer.Option(None, "--search", "-q", help="Part of the name"),
                    limit: int = typer.Option(100, "--limit", min=1, max=500),
                    as_json: bool = JsonOption, workspace: str | None = WorkspaceOption) -> None:
