@@ -32,17 +32,18 @@ SENDER = {"from_name": "Kempen Demo", "from_email": "demo@kempen.example",
           "postal_address": "Kempen Demo Shop\nJalan Contoh 12\n50450 Kuala Lumpur, Malaysia"}
 ACTOR = "kempen init"
 
+# Fluid (a max-width), not media queries: CSS is inlined when sent, and inline styles beat a media query.
 _STYLE = """
   body { margin: 0; padding: 0; background: #f1f3f8; }
-  .outer { width: 100%; background: #f1f3f8; padding: 24px 0; }
-  .shell { width: 600px; max-width: 600px; margin: 0 auto; }
+  .outer { width: 100%; background: #f1f3f8; padding: 24px 12px; box-sizing: border-box; }
+  .shell { width: 100%; max-width: 600px; margin: 0 auto; }
   .brand { padding: 8px 24px 20px; font-family: Arial, Helvetica, sans-serif; font-size: 18px; font-weight: bold; color: #1f2544; }
   .mark { display: inline-block; width: 28px; height: 28px; line-height: 28px; text-align: center; border-radius: 7px; background: #4f46e5; color: #ffffff; font-size: 15px; margin-right: 8px; }
-  .hero { background: #4f46e5; background-image: linear-gradient(135deg, #4f46e5, #7c3aed); border-radius: 14px 14px 0 0; padding: 40px 36px 34px; color: #ffffff; font-family: Arial, Helvetica, sans-serif; }
+  .hero { background: #4f46e5; background-image: linear-gradient(135deg, #4f46e5, #7c3aed); border-radius: 14px 14px 0 0; padding: 36px 28px 30px; color: #ffffff; font-family: Arial, Helvetica, sans-serif; }
   .eyebrow { font-size: 12px; letter-spacing: 2px; text-transform: uppercase; color: #c7d2fe; margin: 0 0 10px; }
-  .hero h1 { font-size: 30px; line-height: 36px; margin: 0 0 12px; color: #ffffff; }
+  .hero h1 { font-size: 28px; line-height: 34px; margin: 0 0 12px; color: #ffffff; }
   .hero p { font-size: 16px; line-height: 24px; margin: 0; color: #e0e7ff; }
-  .body { background: #ffffff; padding: 32px 36px 12px; font-family: Arial, Helvetica, sans-serif; color: #27303f; }
+  .body { background: #ffffff; padding: 28px 28px 8px; font-family: Arial, Helvetica, sans-serif; color: #27303f; }
   .body p { font-size: 15px; line-height: 24px; margin: 0 0 18px; }
   .label { font-size: 12px; letter-spacing: 1px; text-transform: uppercase; color: #6b7280; margin: 0 0 8px; }
   .items { width: 100%; border-collapse: collapse; margin: 0 0 22px; }
@@ -52,13 +53,7 @@ _STYLE = """
   .perk { background: #f5f3ff; border-radius: 10px; padding: 16px 18px; margin: 0 0 24px; font-size: 15px; line-height: 22px; color: #4338ca; }
   .cta { text-align: center; padding: 4px 0 30px; }
   .button { display: inline-block; background: #4f46e5; color: #ffffff; text-decoration: none; font-weight: bold; font-size: 16px; padding: 15px 30px; border-radius: 8px; }
-  .closing { background: #ffffff; border-radius: 0 0 14px 14px; padding: 0 36px 32px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 22px; color: #6b7280; }
-  @media only screen and (max-width: 620px) {
-    .shell { width: 100% !important; }
-    .hero, .body, .closing { padding-left: 22px !important; padding-right: 22px !important; }
-    .hero h1 { font-size: 24px !important; line-height: 30px !important; }
-    .button { display: block !important; }
-  }
+  .closing { background: #ffffff; border-radius: 0 0 14px 14px; padding: 0 28px 28px; font-family: Arial, Helvetica, sans-serif; font-size: 14px; line-height: 22px; color: #6b7280; }
 """
 
 _BODY = """
