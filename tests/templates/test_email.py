@@ -25,8 +25,9 @@ def test_every_part_is_checked_with_its_line() -> None:
 
 
 def test_render_personalises_inlines_css_and_derives_text() -> None:
+    context = sample_context() | {"unsubscribe_url": "https://kempen.example/u/t"}
     email = render_email(EmailTemplate("Hi {{ first_name }}\r\nBcc: x@evil", "Order {{ last_order.id }}", HTML),
-                         sample_context())
+                         context)
     assert email.subject == "Hi Alex Bcc: x@evil"
     assert email.preheader == "Order SAMPLE-1001"
     assert 'class="big" style="color:#cc0001; font-size:20px"' in email.html
@@ -35,7 +36,8 @@ def test_render_personalises_inlines_css_and_derives_text() -> None:
     body = email.html.split("<body>", 1)[1].lstrip()
     assert body.startswith('<div style="display:none') and "Order SAMPLE-1001" in body.split("</div>")[0]
     assert email.text == ("Hello Alex\n\nYou spent €149.70.\n\n- Green tea x2\n\n"
-                          "Visit our shop (https://shop.example.com/?a=1&b=2) or https://x.example.")
+                          "Visit our shop (https://shop.example.com/?a=1&b=2) or https://x.example.\n\n"
+                          "Unsubscribe (https://kempen.example/u/t)")
 
 
 def test_contact_values_are_escaped_in_the_html_part() -> None:
@@ -44,12 +46,14 @@ def test_contact_values_are_escaped_in_the_html_part() -> None:
     assert "<script>" not in email.html
     assert "&lt;script&gt;" in email.html
     assert email.subject == "Hi <script>alert(1)</script>"
-    assert email.text == "<script>alert(1)</script>"
+    assert email.text.splitlines()[0] == "<script>alert(1)</script>"
 
 
 def test_a_given_text_part_is_used_as_written() -> None:
-    email = render_email(EmailTemplate("s", "", "<p>html</p>", text="Plain {{ first_name }}"), sample_context())
-    assert email.text == "Plain Alex"
+    # A text part without its own unsubscribe link gets the footer (tests/templates/test_compiled.py).
+    text = "Plain {{ first_name }}\nStop: {{ unsubscribe_url }}"
+    email = render_email(EmailTemplate("s", "", "<p>html</p>", text=text), sample_context() | {"unsubscribe_url": "u"})
+    assert email.text == "Plain Alex\nStop: u"
 
 
 def test_remote_stylesheets_are_never_fetched() -> None:
@@ -60,6 +64,7 @@ def test_remote_stylesheets_are_never_fetched() -> None:
     assert "<p>x</p>" in email.html
 
 
-def test_html_to_text_drops_scripts_and_collapses_whitespace() -> None:
-    text = html_to_text("<div>  a \n\n  b <script>var x;</script><style>p{}</style></div><p>c<br>d</p>")
+def test_html_to_text_drops_scripts_comments_and_collapses_whitespace() -> None:
+    text = html_to_text("<div>  a \n\n  b <script>var x;</script><style>p{}</style></div><p>c<br>d</p>"
+                        "<!--[if mso]><p>outlook only</p><![endif]--><!-- note -->")
     assert text == "a b\n\nc\nd"

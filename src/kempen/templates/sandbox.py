@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -232,8 +232,12 @@ def _guard_loops(tree: nodes.Template) -> None:
         loop.iter = nodes.Filter(loop.iter, _LOOP_GUARD, [], [], None, None, lineno=loop.lineno)
 
 
-def check_template(source: str, *, field: str | None = None, html: bool = False) -> Template:
-    """Compile a template or raise the first TemplateProblem (with its line) found in it."""
+def check_template(source: str, *, field: str | None = None, html: bool = False,
+                   variables: Mapping[str, Any] | None = None) -> Template:
+    """Compile a template or raise the first TemplateProblem (with its line) found in it.
+
+    `variables` are fixed values the template sees unless the render context has the same name.
+    """
     if len(source) > MAX_SOURCE_CHARS:
         raise TemplateProblem(f"template longer than {MAX_SOURCE_CHARS // 1024} KiB", None, field)
     env = HTML_ENV if html else TEXT_ENV
@@ -245,7 +249,7 @@ def check_template(source: str, *, field: str | None = None, html: bool = False)
         raise problem
     _guard_loops(tree)
     try:
-        return env.from_string(tree)
+        return env.from_string(tree, globals=dict(variables) if variables else None)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(exc.message or "invalid template", exc.lineno, field) from None
 
@@ -269,8 +273,10 @@ def render_template(template: Template, context: dict[str, Any], *, field: str |
             size += len(chunk)
             if size > MAX_OUTPUT_CHARS:
                 raise RenderProblem(f"output larger than {MAX_OUTPUT_CHARS // 1024} KiB")
-            _check_deadline()
             parts.append(chunk)
+            # Loops and calls check the deadline themselves; this catches long runs of output cheaply.
+            if not len(parts) % 64:
+                _check_deadline()
     except RenderProblem as exc:
         exc.field = field
         raise

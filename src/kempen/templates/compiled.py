@@ -1,0 +1,163 @@
+"""Email templates compiled once per variant, then rendered per contact by Jinja alone.
+
+Compiling checks every part, adds the unsubscribe footer when the HTML has no link to
+``unsubscribe_url`` (with the workspace's postal address), places the preheader (a Jinja expression,
+so it is personalised too), inlines the CSS once with premailer on the template itself (its Jinja
+hidden behind tokens, `kempen.templates.protect`) and derives the plain-text template once
+(`kempen.templates.plaintext`). A render is then only the compiled Jinja templates: no HTML parsing,
+no CSS. When a template's Jinja cannot be hidden safely (inside ``<style>``, a tag name, …), that
+template is inlined per render instead, as before, and `CompiledEmail.fast` is False.
+
+`render_email` (previews) goes through the same compiled templates, so a preview shows what is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.environment import Template
+
+from kempen.templates.message import (
+    PREHEADER_HTML,
+    PREHEADER_VARIABLE,
+    EmailTemplate,
+    RenderedEmail,
+    footer_html,
+    footer_text,
+    inject_preheader,
+    inline_css,
+    insert_after_body_open,
+    insert_before_body_close,
+    one_line,
+    parts,
+)
+from kempen.templates.plaintext import html_to_text, link_text, text_template
+from kempen.templates.protect import Unprotectable, protect, restore
+from kempen.templates.sandbox import (
+    HTML_ENV,
+    TEXT_ENV,
+    RenderProblem,
+    TemplateProblem,
+    check_template,
+    render_template,
+)
+
+UNSUBSCRIBE_VARIABLE = "unsubscribe_url"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledEmail:
+    """A variant's email, ready to render per contact (thread-safe; keep one per variant)."""
+
+    # True when CSS was inlined at compile time; False: inlined per render (see `slow_reason`).
+    fast: bool
+    slow_reason: str | None
+    # The Jinja source of the HTML part as rendered (CSS inlined when fast), and of the text part
+    # (written, or derived from the HTML when fast; None when derived from each rendered HTML).
+    html_source: str
+    text_source: str | None
+    text_written: bool
+    subject_template: Template
+    preheader_template: Template | None
+    html_template: Template
+    text_template: Template | None
+    # The HTML as written: a failed render is reported against its line numbers.
+    written_html: Template
+
+    def render(self, context: dict[str, Any]) -> RenderedEmail:
+        """Render every part for one contact; raise RenderProblem."""
+        subject = one_line(render_template(self.subject_template, context, field="subject"))
+        preheader = ""
+        if self.preheader_template is not None:
+            preheader = one_line(render_template(self.preheader_template, context, field="preheader"))
+        if not self.fast:
+            return self._render_slowly(context, subject, preheader)
+        assert self.text_template is not None
+        html = self._render_html(self.html_template, {**context, PREHEADER_VARIABLE: preheader})
+        if self.text_written:
+            text = render_template(self.text_template, context, field="text")
+        else:
+            text = self._render_html(self.text_template, context).strip()
+        return RenderedEmail(subject=subject, preheader=preheader, html=html, text=text)
+
+    def _render_html(self, template: Template, context: dict[str, Any]) -> str:
+        """Render the HTML part or the text derived from it."""
+        try:
+            return render_template(template, context, field="html")
+        except RenderProblem:
+            # The compiled source has other line numbers: report the line of the template as written.
+            render_template(self.written_html, context, field="html")
+            raise
+
+    def _render_slowly(self, context: dict[str, Any], subject: str, preheader: str) -> RenderedEmail:
+        body = render_template(self.html_template, context, field="html")
+        if self.text_template is not None:
+            text = render_template(self.text_template, context, field="text")
+        else:
+            text = html_to_text(body)
+        return RenderedEmail(subject=subject, preheader=preheader,
+                             html=inline_css(inject_preheader(body, preheader)), text=text)
+
+
+def _uses(source: str, name: str) -> bool:
+    return any(node.name == name for node in TEXT_ENV.parse(source).find_all(nodes.Name))
+
+
+def compile_email(template: EmailTemplate, *, postal_address: str = "", inline_once: bool = True) -> CompiledEmail:
+    """Check and compile every part of an email template; raise the first TemplateProblem found.
+
+    `inline_once=False` inlines per render: the reference the compiled path is tested against.
+    """
+    written = {field: check_template(source, field=field, html=html) for field, source, html in parts(template)}
+    footer = not _uses(template.html, UNSUBSCRIBE_VARIABLE)
+    text = template.text
+    if text is not None and not _uses(text, UNSUBSCRIBE_VARIABLE):
+        text += footer_text(postal_address)
+    preheader = written["preheader"] if template.preheader.strip() else None
+    try:
+        if not inline_once:
+            raise Unprotectable("inlining per render was asked for")
+        html_source, derived = _inline_once(template, footer=footer, postal_address=postal_address)
+        text_source = derived if text is None else text
+        return CompiledEmail(
+            fast=True, slow_reason=None, html_source=html_source, text_source=text_source,
+            text_written=text is not None, subject_template=written["subject"], preheader_template=preheader,
+            html_template=_compile_generated(html_source, html=True),
+            text_template=_compile_generated(text_source, html=False), written_html=written["html"])
+    except Unprotectable as problem:
+        html_source = template.html
+        if footer:
+            html_source = insert_before_body_close(html_source, footer_html("{{ unsubscribe_url }}", postal_address))
+        return CompiledEmail(
+            fast=False, slow_reason=str(problem), html_source=html_source, text_source=text,
+            text_written=text is not None, subject_template=written["subject"], preheader_template=preheader,
+            html_template=check_template(html_source, field="html", html=True),
+            text_template=None if text is None else check_template(text, field="text"),
+            written_html=written["html"])
+
+
+def _inline_once(template: EmailTemplate, *, footer: bool, postal_address: str) -> tuple[str, str]:
+    """The HTML source with its CSS inlined, and the text source derived from it."""
+    protected = protect(template.html, HTML_ENV)
+    body = protected.html
+    if footer:
+        link = protected.add(f"{{{{ {UNSUBSCRIBE_VARIABLE} }}}}", statement=False)
+        body = insert_before_body_close(body, footer_html(link, postal_address))
+    text_source = text_template(protected, body)
+    given = body
+    if template.preheader.strip():
+        opening = protected.add(f"{{% if {PREHEADER_VARIABLE} %}}", statement=True, nesting=1)
+        value = protected.add(f"{{{{ {PREHEADER_VARIABLE} }}}}", statement=False)
+        closing = protected.add("{% endif %}", statement=True, nesting=-1)
+        given = insert_after_body_open(body, f"<!--{opening}-->{PREHEADER_HTML.format(value)}<!--{closing}-->")
+    return restore(protected, given, inline_css(given)), text_source
+
+
+def _compile_generated(source: str, *, html: bool) -> Template:
+    try:
+        return check_template(source, field="html" if html else "text", html=html,
+                              variables=None if html else {"_kempen_link": link_text})
+    except TemplateProblem as problem:  # our rebuilt source did not compile: inline per render instead
+        raise Unprotectable(f"the inlined template did not compile ({problem.message})") from None
