@@ -185,3 +185,39 @@ def test_parse_smtp_urls() -> None:
 def test_payload_is_the_documented_type() -> None:
     assert EmailPayload.__slots__ == ("subject", "html", "text", "from_name", "from_email", "reply_to",
                                       "unsubscribe_url", "unsubscribe_mailto", "message_id", "headers")
+
+
+def test_adapters_of_a_process_share_the_connection_budget(smtp_server: SmtpTestServer) -> None:
+    first, second = adapter_for(smtp_server, connections=2), adapter_for(smtp_server, connections=2)
+    try:
+        assert all(r.ok for r in send(first, outgoing(6)).values())
+        # The budget (2) is spent by the first adapter: the second sends over its one own connection.
+        assert all(r.ok for r in send(second, outgoing(6, start=7)).values())
+        assert (first.stats.connections_opened, second.stats.connections_opened) == (2, 1)
+    finally:
+        first.close()
+        second.close()
+    third = adapter_for(smtp_server, connections=2)
+    try:  # closing gave the permits back
+        assert all(r.ok for r in send(third, outgoing(6, start=13)).values())
+        assert third.stats.connections_opened == 2
+    finally:
+        third.close()
+
+
+def test_a_failing_callback_surfaces_and_the_adapter_recovers(pipelining_server: SmtpTestServer) -> None:
+    adapter = adapter_for(pipelining_server, connections=2)
+    seen: list[SendResult] = []
+
+    def explode(result: SendResult) -> None:
+        seen.append(result)
+        if len(seen) == 2:
+            raise RuntimeError("engine bug")
+
+    try:
+        with pytest.raises(RuntimeError, match="engine bug"):
+            adapter.send_batch(outgoing(6), journal=Journal(), on_result=explode)
+        # Transactions cut short leave no stale replies behind: the next batch is clean.
+        assert all(r.ok for r in send(adapter, outgoing(4, start=7)).values())
+    finally:
+        adapter.close()

@@ -1,4 +1,4 @@
-"""Token buckets that pace sends to a server, shared by every adapter of a process."""
+"""Per-server limits shared by every adapter of a process: a send rate (token bucket) and a connection budget."""
 
 from __future__ import annotations
 
@@ -37,3 +37,37 @@ def shared_bucket(key: str, rate: float) -> TokenBucket:
     """The process-wide bucket for a server (so several sending threads share one limit)."""
     with _buckets_lock:
         return _buckets.setdefault((key, rate), TokenBucket(rate))
+
+
+class ConnectionBudget:
+    """How many connections to a server a process may hold; every sending thread may hold one regardless.
+
+    The engine gives each sending thread its own adapter; without a shared budget, eight threads with
+    four connections each would open 32 connections per process instead of the configured four.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def acquire(self, *, first: bool) -> bool:
+        """Take a connection permit; a thread's first connection always gets one."""
+        with self._lock:
+            if not first and self.used >= self.limit:
+                return False
+            self.used += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.used = max(0, self.used - 1)
+
+
+_budgets: dict[tuple[str, int], ConnectionBudget] = {}
+
+
+def shared_budget(key: str, limit: int) -> ConnectionBudget:
+    """The process-wide connection budget for a server."""
+    with _buckets_lock:
+        return _budgets.setdefault((key, limit), ConnectionBudget(limit))

@@ -28,7 +28,7 @@ from kempen.channels.email.dkim import DkimSigner
 from kempen.channels.email.message import EmailPayload, build_message
 from kempen.channels.email.protocol import UNCONFIRMED, ConnectFailed, Envelope, SmtpLost, dot_stuff
 from kempen.channels.email.smtp import SmtpConnection, SmtpServer
-from kempen.channels.ratelimit import shared_bucket
+from kempen.channels.ratelimit import shared_bucket, shared_budget
 from kempen.config import Settings
 from kempen.models import Channel
 
@@ -61,6 +61,8 @@ class EmailAdapter:
         self._timeout = timeout
         self._dkim = dkim
         self._bucket = shared_bucket(server.label, rate_per_second)
+        # `connections` is per process: adapters of one process share it (each keeps at least one).
+        self._budget = shared_budget(server.label, connections)
         self._pool: list[SmtpConnection | None] = [None] * max(1, connections)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stats = AdapterStats(extra={"temporary": 0, "bounced": 0, "rejected": 0, "unconfirmed": 0})
@@ -106,6 +108,8 @@ class EmailAdapter:
             return
         connections = [c for c in self._pool if c is not None]
         self._pool = [None] * len(self._pool)
+        for _ in connections:
+            self._budget.release()
         try:
             loop.run_until_complete(_close_all(connections))
             loop.run_until_complete(loop.shutdown_asyncgens())
@@ -118,7 +122,11 @@ class EmailAdapter:
                 for slot in range(min(len(self._pool), len(batch.queue))):
                     group.create_task(self._drain(slot, batch))
         except BaseExceptionGroup as errors:
-            raise errors.exceptions[0] from None  # a bug (say in on_result): surface it as itself
+            # A bug (say in on_result) cancelled transactions midway: their connections cannot be trusted.
+            for connection in self._pool:
+                if connection is not None:
+                    connection.abort()
+            raise errors.exceptions[0] from None
         reason = batch.errors[-1] if batch.errors else "no SMTP connection could be opened"
         while batch.queue:
             self._report(batch, _failed(batch.queue.popleft().delivery_id, FailureKind.TEMPORARY, None, reason))
@@ -128,13 +136,16 @@ class EmailAdapter:
         if connection is not None and connection.alive:
             return connection
         if connection is not None:
-            connection.abort()
+            connection.abort()  # a broken connection is replaced under the same permit
+        elif not self._budget.acquire(first=slot == 0):
+            return None  # the process holds all the connections it may; the other slots send
         connection = self._pool[slot] = SmtpConnection(self.server, timeout=self._timeout)
         try:
             await connection.open()
         except ConnectFailed as exc:
             batch.errors.append(str(exc))
             self._pool[slot] = None
+            self._budget.release()
             return None
         self._stats.connections_opened += 1
         return connection
