@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from kempen.campaigns import messages, preview, schemas, service
+from kempen.campaigns import messages, preview, schemas, service, settings
+from kempen.config import get_settings
 from kempen.kit.errors import InvalidInput, NotFound
 from kempen.models import Channel, Contact, LifecycleStage, Order, OrderItem
+from kempen.tracking.unsubscribe import verify_unsubscribe_token
 from tests.campaigns.conftest import ACTOR, World
 
 HTML = """<html><head><style>p.big { color: #cc0001 }</style></head><body>
@@ -57,8 +60,13 @@ def test_a_saved_variant_for_a_real_contact(world: World) -> None:
     assert "Hi &lt;b&gt;Ann&lt;/b&gt; from your town," in shown.html
     assert 'style="color:#cc0001"' in shown.html  # CSS inlined
     assert "Last order o-77: €42.50." in shown.html
-    assert f'href="{preview.UNSUBSCRIBE_PLACEHOLDER}"' in shown.html
     assert shown.text.startswith("Hi <b>Ann</b> from your town,\n\nYour gold plan.")
+    # The contact's own signed link, for this campaign (its page asks before it unsubscribes).
+    [link] = re.findall(r'href="([^"]+)">Unsubscribe', shown.html)
+    assert link.startswith(f"{get_settings().base_url}/u/")
+    token = verify_unsubscribe_token(link.rsplit("/", 1)[1])
+    assert (token.workspace_id, token.contact_id, token.channel, token.campaign_id, token.delivery_id) == (
+        world.id, contact_id, Channel.EMAIL, campaign_id, None)
 
 
 def test_the_sample_contact_by_default(world: World) -> None:
@@ -67,6 +75,17 @@ def test_the_sample_contact_by_default(world: World) -> None:
                                     message_id=message_id, variant_id=variant_id)
     assert shown.contact_id is None and shown.subject == "For Alex"
     assert "Hi Alex from Utrecht" in shown.html
+    assert f'href="{preview.UNSUBSCRIBE_PLACEHOLDER}"' in shown.html  # the sample contact is no one
+
+
+def test_the_footer_with_the_postal_address_is_shown_as_sent(world: World) -> None:
+    settings.update_send_settings(world.session, workspace_id=world.id, actor=ACTOR,
+                                  data=schemas.SendSettingsUpdate(postal_address="Shop Ltd\nJalan Ampang 1, KL"))
+    campaign_id, message_id, variant_id = saved_variant(world, subject="s", html="<p>No link here</p>")
+    shown = preview.preview_variant(world.session, workspace_id=world.id, campaign_id=campaign_id,
+                                    message_id=message_id, variant_id=variant_id)
+    assert "Jalan Ampang 1, KL" in shown.html and preview.UNSUBSCRIBE_PLACEHOLDER in shown.html
+    assert "Jalan Ampang 1, KL" in shown.text
 
 
 def test_another_workspaces_contact_or_variant_is_not_found(world: World, other: World) -> None:

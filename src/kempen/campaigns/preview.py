@@ -11,14 +11,16 @@ from kempen.campaigns import schemas
 from kempen.campaigns.content import Content, check_content, email_template, invalid_templates
 from kempen.campaigns.readiness import content_of
 from kempen.campaigns.repository import get_message_or_raise, get_variant_or_raise
+from kempen.campaigns.settings import get_send_settings
 from kempen.kit.errors import InvalidInput
 from kempen.models import Channel
 from kempen.templates.context import contact_context, sample_context
 from kempen.templates.email import render_email
 from kempen.templates.sandbox import RenderProblem, TemplateProblem, check_template, render_template
+from kempen.tracking.unsubscribe import unsubscribe_url
 
-# TODO(part B): a signed link from kempen.tracking.unsubscribe once it lands; a preview's link must not
-# unsubscribe anyone, so previews keep an inert placeholder until then.
+# The sample contact is no one: its link goes nowhere. A real contact's is their real signed link, whose
+# page asks before it unsubscribes (a GET never does), so following it from a preview changes nothing.
 UNSUBSCRIBE_PLACEHOLDER = "#unsubscribe-preview"
 # The GSM 03.38 alphabet: an SMS body of these fits 160 characters a part; anything else needs UCS-2 (70).
 _GSM_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -37,11 +39,14 @@ def sms_segments(body: str) -> int:
     return 1 if units <= 70 else math.ceil(units / 67)
 
 
-def preview_context(session: Session, *, workspace_id: int, contact_id: int | None) -> dict[str, Any]:
+def preview_context(session: Session, *, workspace_id: int, contact_id: int | None, channel: Channel,
+                    campaign_id: int | None = None) -> dict[str, Any]:
     """The template context of a workspace contact (NotFound if not the workspace's) or of the sample contact."""
-    context = (sample_context() if contact_id is None
-               else contact_context(session, workspace_id=workspace_id, contact_id=contact_id))
-    context["unsubscribe_url"] = UNSUBSCRIBE_PLACEHOLDER
+    if contact_id is None:
+        return {**sample_context(), "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER}
+    context = contact_context(session, workspace_id=workspace_id, contact_id=contact_id)
+    context["unsubscribe_url"] = unsubscribe_url(workspace_id=workspace_id, contact_id=contact_id, channel=channel,
+                                                 campaign_id=campaign_id, delivery_id=None)
     return context
 
 
@@ -50,13 +55,13 @@ def _render_problem(problem: RenderProblem) -> InvalidInput:
                         errors=[{"field": problem.field, "line": problem.line, "message": problem.message}])
 
 
-def render_preview(channel: Channel, content: Content, context: dict[str, Any],
-                   contact_id: int | None) -> schemas.Preview:
-    """Render content for one context; template and render problems are 422s naming the part and line."""
+def render_preview(channel: Channel, content: Content, context: dict[str, Any], contact_id: int | None, *,
+                   postal_address: str = "") -> schemas.Preview:
+    """Render content for one context as it is sent; template and render problems are 422s naming the part and line."""
     check_content(channel, content)
     try:
         if channel == Channel.EMAIL:
-            email = render_email(email_template(content), context)
+            email = render_email(email_template(content), context, postal_address=postal_address)
             return schemas.Preview(channel=channel, contact_id=contact_id, subject=email.subject,
                                    preheader=email.preheader, html=email.html, text=email.text)
         body = render_template(check_template(content.body, field="body"), context, field="body")
@@ -73,13 +78,20 @@ def preview_variant(session: Session, *, workspace_id: int, campaign_id: int, me
     """Render a saved variant for a contact of the workspace, or for the sample contact."""
     message = get_message_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id, message_id=message_id)
     variant = get_variant_or_raise(session, workspace_id=workspace_id, message_id=message_id, variant_id=variant_id)
-    context = preview_context(session, workspace_id=workspace_id, contact_id=contact_id)
-    return render_preview(message.channel, content_of(variant), context, contact_id)
+    context = preview_context(session, workspace_id=workspace_id, contact_id=contact_id, channel=message.channel,
+                              campaign_id=campaign_id)
+    return render_preview(message.channel, content_of(variant), context, contact_id,
+                          postal_address=_postal_address(session, workspace_id))
 
 
 def preview_content(session: Session, *, workspace_id: int, data: schemas.PreviewRequest) -> schemas.Preview:
     """Render content the editor has not saved yet."""
     content = Content(subject=data.subject, preheader=data.preheader, html=data.html, text=data.text,
                       body=data.body)
-    context = preview_context(session, workspace_id=workspace_id, contact_id=data.contact_id)
-    return render_preview(data.channel, content, context, data.contact_id)
+    context = preview_context(session, workspace_id=workspace_id, contact_id=data.contact_id, channel=data.channel)
+    return render_preview(data.channel, content, context, data.contact_id,
+                          postal_address=_postal_address(session, workspace_id))
+
+
+def _postal_address(session: Session, workspace_id: int) -> str:
+    return get_send_settings(session, workspace_id=workspace_id).postal_address
