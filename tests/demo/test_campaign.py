@@ -10,6 +10,7 @@ from kempen.campaigns.settings import get_send_settings
 from kempen.demo import campaign as demo_campaign
 from kempen.kit.clock import utcnow
 from kempen.models import Campaign, CampaignStatus, Delivery, MessageVariant
+from kempen.templates.context import contact_context
 from tests.demo.conftest import make_demo
 
 
@@ -45,7 +46,7 @@ def test_the_demo_email_is_personalised_for_a_customer(db: Engine, session: Sess
     shown = preview.preview_variant(session, workspace_id=ws, campaign_id=launched.campaign_id,
                                     message_id=variant.message_id, variant_id=variant.id,
                                     contact_id=delivery.contact_id)
-    context = preview.preview_context(session, workspace_id=ws, contact_id=delivery.contact_id)
+    context = contact_context(session, workspace_id=ws, contact_id=delivery.contact_id)
     first_item = context["last_order"]["items"][0]["name"]
     assert context["first_name"] in shown.subject or "friend" in shown.subject
     assert first_item in shown.html and "utm_campaign=spring-picks" in shown.html

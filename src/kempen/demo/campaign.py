@@ -37,8 +37,8 @@ _STYLE = """
   body { margin: 0; padding: 0; background: #f1f3f8; }
   .outer { width: 100%; background: #f1f3f8; padding: 24px 12px; box-sizing: border-box; }
   .shell { width: 100%; max-width: 600px; margin: 0 auto; }
-  .brand { padding: 8px 24px 20px; font-family: Arial, Helvetica, sans-serif; font-size: 18px; font-weight: bold; color: #1f2544; }
-  .mark { display: inline-block; width: 28px; height: 28px; line-height: 28px; text-align: center; border-radius: 7px; background: #4f46e5; color: #ffffff; font-size: 15px; margin-right: 8px; }
+  .brand { padding: 8px 28px 18px; font-family: Arial, Helvetica, sans-serif; font-size: 18px; font-weight: bold; letter-spacing: -0.2px; color: #1f2544; }
+  .brand span { color: #4f46e5; }
   .hero { background: #4f46e5; background-image: linear-gradient(135deg, #4f46e5, #7c3aed); border-radius: 14px 14px 0 0; padding: 36px 28px 30px; color: #ffffff; font-family: Arial, Helvetica, sans-serif; }
   .eyebrow { font-size: 12px; letter-spacing: 2px; text-transform: uppercase; color: #c7d2fe; margin: 0 0 10px; }
   .hero h1 { font-size: 28px; line-height: 34px; margin: 0 0 12px; color: #ffffff; }
@@ -59,7 +59,7 @@ _STYLE = """
 _BODY = """
 <div class="outer">
   <div class="shell">
-    <div class="brand"><span class="mark">K</span>Kempen Demo Shop</div>
+    <div class="brand"><span>Kempen</span> Demo Shop</div>
     <div class="hero">
       <p class="eyebrow">{eyebrow}</p>
       <h1>{headline}</h1>

@@ -111,7 +111,9 @@ def progress_view(session: Session, *, workspace_id: int, campaign_id: int) -> P
     if by.get(DeliveryStatus.CANCELLED, 0):
         counts.append(Count("cancelled", "Cancelled", by[DeliveryStatus.CANCELLED]))
     variants = [(v.name, v.sent, v.deliveries) for v in p.variants]
-    rate = f"{p.rate_per_second:,.1f} / s" if p.rate_per_second else "—"
+    rate = f"{p.rate_per_second:,.1f} / s" if p.rate_per_second and p.status in LIVE else "—"
+    if p.status not in LIVE and p.launched_at and p.finished_at:
+        rate = f"took {duration((p.finished_at - p.launched_at).total_seconds())}"
     eta = duration(p.eta_seconds) if p.status == S.RUNNING and p.remaining else "—"
     return ProgressView(p, counts, _reasons(p.skipped_by_reason), _reasons(p.failed_by_reason), variants, rate, eta)
 
