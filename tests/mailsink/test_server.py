@@ -114,3 +114,32 @@ def test_a_taken_port_is_an_os_error(sink: MailSink) -> None:
         start_mail_sink(host="127.0.0.1", port=sink.port)
     with socket.create_connection(("127.0.0.1", sink.port)) as probe:  # the first sink still answers
         assert probe.recv(100).startswith(b"220 kempen-sink")
+
+
+def test_data_is_read_exactly(sink: MailSink, session: Session, tenant: Tenant) -> None:
+    header = f"X-Kempen-Workspace: {tenant.id}\r\n".encode()
+    bodies = {
+        "<dots@x>": b"Subject: dots\r\n\r\n.\r\n..\r\n.x\r\nlast line\r\n",
+        "<empty@x>": b"Subject: empty\r\n\r\n",
+        "<long@x>": b"Subject: long\r\n\r\n" + b"y" * 150_000 + b"\r\n.\r\n" + b"z" * 70_000 + b"\r\n",
+    }
+    with smtplib.SMTP("127.0.0.1", sink.port) as client:  # smtplib dot-stuffs; one session, three messages
+        for message_id, body in bodies.items():
+            client.sendmail("app@example.com", ["ops@example.com"], f"Message-ID: {message_id}\r\n".encode()
+                            + header + body)
+        assert client.noop()[0] == 250  # the session is still in step after the data
+    for message_id, body in bodies.items():
+        [row] = wait_for(session, 1, message_id_header=message_id)
+        assert row.raw == f"Message-ID: {message_id}\r\n".encode() + header + body
+
+
+def test_oversized_mail_is_refused(sink: MailSink) -> None:
+    with smtplib.SMTP("127.0.0.1", sink.port) as client:
+        client.ehlo()
+        assert client.esmtp_features["size"] == str(sink_server.MAX_MESSAGE_BYTES)
+        assert "pipelining" in client.esmtp_features
+        # Without a SIZE parameter the limit is only found while reading the data.
+        assert client.mail("app@example.com")[0] == 250 and client.rcpt("ops@example.com")[0] == 250
+        code, _ = client.data(b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 10_600)
+        assert code == 552
+        assert client.noop()[0] == 250

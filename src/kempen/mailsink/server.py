@@ -20,6 +20,7 @@ from email.header import decode_header, make_header
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import MISSING, SMTP, syntax
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ FLUSH_SECONDS = 0.1
 # Messages waiting to be stored; beyond this the sink answers 451 and the sender retries later.
 QUEUE_LIMIT = 20_000
 _BATCH = 2_000
+_TOO_BIG = b"<too big>"
 _PRUNE_EVERY = 500
 
 
@@ -103,6 +105,13 @@ class _Handler:
     def __init__(self, inbox: queue.Queue[_Caught | None]) -> None:
         self.inbox = inbox
 
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        # aiosmtpd reads commands from a buffered stream, one after another, so it serves pipelined
+        # commands correctly; saying so halves the round trips (and the syscalls) per message.
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
         try:
@@ -113,8 +122,64 @@ class _Handler:
         return "250 2.0.0 Caught by the Kempen mail sink"
 
 
+class _SinkSMTP(SMTP):
+    """aiosmtpd's SMTP session with a DATA reader that finds the end of a message in large reads.
+
+    aiosmtpd reads message data one line at a time (a coroutine step and a copy per line); the sink
+    catches thousands of 200-line emails a second, so it reads 64 KB at a time and searches each
+    read for the final "CRLF . CRLF" at C speed.
+    """
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        content = await self._read_data()
+        if content is None:
+            return  # the connection closed mid-message
+        if content is _TOO_BIG:
+            await self.push("552 Error: Too much mail data")
+        else:
+            self.envelope.content = self.envelope.original_content = content
+            status = await self._call_handler_hook("DATA")
+            await self.push("250 OK" if status is MISSING else status)
+        self._set_post_data_state()
+
+    async def _read_data(self) -> bytes | None:
+        # Starting with CRLF lets one search find the terminator (and one replace undo the dot-stuffing)
+        # on the first line too.
+        buffer, start, too_big = bytearray(b"\r\n"), 0, False
+        limit = (self.data_size_limit or MAX_MESSAGE_BYTES) + 2
+        while (end := buffer.find(b"\r\n.\r\n", start)) < 0:
+            if len(buffer) > limit:  # read on to the end, but keep only what the search needs
+                too_big = True
+                del buffer[:-4]
+            start = max(0, len(buffer) - 4)
+            chunk = await self._reader.read(65536)
+            if not chunk:
+                return None
+            buffer += chunk
+        # Commands a client pipelined behind the data go back to the reader for the command loop
+        # (StreamReader has no public way to push data back).
+        self._reader._buffer[0:0] = buffer[end + 5:]  # type: ignore[attr-defined]
+        if too_big:
+            return _TOO_BIG
+        return bytes(buffer[:end + 2]).replace(b"\r\n..", b"\r\n.")[2:]
+
+
 class _Controller(Controller):
-    """aiosmtpd's threaded controller; with port 0 it reports the port the OS picked."""
+    """aiosmtpd's threaded controller with the sink's session; with port 0 it reports the OS's port."""
+
+    def factory(self) -> SMTP:
+        return _SinkSMTP(self.handler, **self.SMTP_kwargs)
 
     def _trigger_server(self) -> None:
         server = self.server

@@ -1,0 +1,196 @@
+"""Benchmark: the email channel on its own (message building, unsubscribe URLs, DKIM, SMTP client, sink).
+
+Standalone (not part of the test suite). The SMTP servers run in a child process so that the
+client's CPU time (user and system, from getrusage) is its own:
+  - `aiosmtpd`: aiosmtpd answering 250 to everything (the embedded sink's server, without storage);
+  - `fast`: a minimal blocking SMTP responder with PIPELINING (a stand-in for Postfix, whose replies
+    cost the client nothing extra; aiosmtpd is slow enough to change the client's wake-up pattern);
+and `sink` is Kempen's own mail sink storing into a temporary SQLite database.
+
+    .venv/bin/python bench/email_channel.py                # 4,000 messages per run
+    .venv/bin/python bench/email_channel.py --messages 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import socket
+import tempfile
+import threading
+import time
+import timeit
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("KEMPEN_SECRET_KEY", "bench-secret-key-bench-secret-key")
+os.environ.setdefault("KEMPEN_DATA_DIR", tempfile.mkdtemp(prefix="kempen-bench-"))
+
+from kempen.channels.base import Outgoing  # noqa: E402
+from kempen.channels.email.adapter import EmailAdapter  # noqa: E402
+from kempen.channels.email.message import EmailPayload, build_message  # noqa: E402
+from kempen.channels.email.smtp import SmtpServer  # noqa: E402
+from kempen.models import Channel  # noqa: E402
+from kempen.tracking.unsubscribe import unsubscribe_url  # noqa: E402
+
+PARAGRAPH = ('<p style="color:#333;font-family:Arial,sans-serif;line-height:1.5">Hello Jane, this is a paragraph '
+             'of marketing text with a <a href="https://shop.example/spring?utm_source=kempen">link</a>.</p>\n')
+HTML = (PARAGRAPH * 80)[:10240]
+TEXT = "Hello Jane, this is a paragraph of marketing text.\n" * 60
+
+
+def payload(i: int, *, latin: bool = False) -> EmailPayload:
+    html, text = (HTML.replace("Hello", "Grüße"), TEXT.replace("Hello", "Grüße")) if latin else (HTML, TEXT)
+    return EmailPayload(subject="Spring sale: 20% off for Jane", html=html, text=text, from_name="Acme Shop",
+                        from_email="news@acme.example", reply_to=None,
+                        unsubscribe_url=f"https://kempen.example/u/token{i}", unsubscribe_mailto=None,
+                        message_id=f"<{i}.bench@acme.example>",
+                        headers=(("X-Kempen-Workspace", "1"), ("X-Kempen-Campaign", "2"),
+                                 ("X-Kempen-Delivery", str(i))))
+
+
+def micro(name: str, func: Any, number: int = 5000) -> None:
+    best = min(timeit.repeat(func, number=number, repeat=5)) / number
+    print(f"  {name:<44} {best * 1e6:8.1f} µs")
+
+
+def micro_benchmarks() -> None:
+    print("per message (best of 5):")
+    ascii_payload, latin_payload = payload(1), payload(1, latin=True)
+    micro("build_message, 10 KB ASCII HTML + text", lambda: build_message(ascii_payload, "jane@example.com"))
+    micro("build_message, 10 KB Latin-1 text, 8bit", lambda: build_message(latin_payload, "j@example.com",
+                                                                           eight_bit=True))
+    micro("build_message, 10 KB Latin-1 text, QP", lambda: build_message(latin_payload, "j@example.com"))
+    micro("unsubscribe_url", lambda: unsubscribe_url(workspace_id=1, contact_id=123456, channel=Channel.EMAIL,
+                                                     campaign_id=7, delivery_id=9876543), number=20000)
+
+
+class _Null:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "250 OK"
+
+
+def _serve_aiosmtpd(ready: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    Controller(_Null(), hostname="127.0.0.1", port=port).start()
+    ready.put(port)
+    time.sleep(3600)
+
+
+def _fast_client(conn: socket.socket) -> None:
+    conn.sendall(b"220 fast ESMTP\r\n")
+    buffer, in_data = b"", False
+    while data := conn.recv(262144):
+        buffer += data
+        out = []
+        while True:
+            if in_data:
+                end = buffer.find(b"\r\n.\r\n")
+                if end < 0:
+                    break
+                buffer, in_data = buffer[end + 5:], False
+                out.append(b"250 2.0.0 Ok: queued\r\n")
+                continue
+            end = buffer.find(b"\r\n")
+            if end < 0:
+                break
+            line, buffer = buffer[:end], buffer[end + 2:]
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                out.append(b"250-fast\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
+            elif verb == b"DATA":
+                out.append(b"354 go ahead\r\n")
+                in_data, buffer = True, b"\r\n" + buffer
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                out.append(b"250 ok\r\n")
+        if out:
+            conn.sendall(b"".join(out))
+
+
+def _serve_fast(ready: Any) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    ready.put(listener.getsockname()[1])
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=_fast_client, args=(conn,), daemon=True).start()
+
+
+class _NoJournal:
+    def committing(self, delivery_id: int) -> None:
+        pass
+
+
+def send_run(port: int, connections: int, count: int) -> tuple[float, float, float]:
+    """Messages/s and client CPU µs per message (user, system) for `count` messages in batches of 500."""
+    adapter = EmailAdapter(SmtpServer(host="127.0.0.1", port=port, tls="off"), connections=connections)
+    messages = [Outgoing(i, i, f"c{i}@example.com", payload(i)) for i in range(count)]
+    failed: list[Any] = []
+
+    def on_result(result: Any) -> None:
+        if not result.ok:
+            failed.append(result)
+
+    adapter.send_batch(messages[:50], journal=_NoJournal(), on_result=on_result)  # connect and warm up
+    before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    for start in range(0, count, 500):
+        adapter.send_batch(messages[start:start + 500], journal=_NoJournal(), on_result=on_result)
+    elapsed, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
+    adapter.close()
+    assert not failed, failed[:3]
+    return (count / elapsed, (after.ru_utime - before.ru_utime) / count * 1e6,
+            (after.ru_stime - before.ru_stime) / count * 1e6)
+
+
+def smtp_benchmarks(count: int) -> None:
+    print(f"\nSMTP client, {count} messages of 13 KB in batches of 500:")
+    for name, target in (("aiosmtpd", _serve_aiosmtpd), ("fast", _serve_fast)):
+        ready: Any = mp.Queue()
+        server = mp.Process(target=target, args=(ready,), daemon=True)
+        server.start()
+        port = ready.get(timeout=30)
+        for connections in (1, 4):
+            rate, user, system = send_run(port, connections, count)
+            print(f"  {name:<9} {connections} connection(s): {rate:7.0f} msg/s, client CPU {user:6.1f} µs user "
+                  f"+ {system:5.1f} µs system per message")
+        server.kill()
+
+
+def sink_benchmark(count: int) -> None:
+    from kempen import db
+    from kempen.mailsink.server import start_mail_sink
+    from kempen.migrate import upgrade_database
+
+    engine = db.make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'sink.db'}")
+    upgrade_database(engine)
+    db.set_engine(engine)
+    sink = start_mail_sink(host="127.0.0.1", port=0)
+    started = time.perf_counter()
+    rate, _, _ = send_run(sink.port, 4, count)
+    sink.stop()  # returns once everything caught is stored
+    stored_rate = (count + 50) / (time.perf_counter() - started)
+    print(f"\nKempen's sink (aiosmtpd + SQLite, same process): {rate:.0f} msg/s accepted, "
+          f"{stored_rate:.0f} msg/s stored end to end")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=4000)
+    args = parser.parse_args()
+    micro_benchmarks()
+    smtp_benchmarks(args.messages)
+    sink_benchmark(args.messages)
+
+
+if __name__ == "__main__":
+    main()
