@@ -147,7 +147,7 @@ def create(name: str = typer.Option(..., "--name", help="A name, unique in the w
                                       holdout_percent=round(holdout, 2), description=description)
         campaign_id = service.create_campaign(session, workspace_id=workspace_id, actor=cli_actor(), data=data).id
     console.print(f"[green]✓[/] campaign #{campaign_id} {name!r} created (draft); add content with "
-                  f"`kempen campaign add-email {campaign_id} …`", highlight=False)
+                  f"`kempen campaign add-email {campaign_id} …`", highlight=False, soft_wrap=True)
 
 
 def _read(path: Path | None) -> str | None:
