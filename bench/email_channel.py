@@ -17,7 +17,9 @@ import argparse
 import multiprocessing as mp
 import os
 import resource
+import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -65,6 +67,14 @@ def micro_benchmarks() -> None:
     micro("build_message, 10 KB Latin-1 text, QP", lambda: build_message(latin_payload, "j@example.com"))
     micro("unsubscribe_url", lambda: unsubscribe_url(workspace_id=1, contact_id=123456, channel=Channel.EMAIL,
                                                      campaign_id=7, delivery_id=9876543), number=20000)
+    if shutil.which("openssl"):
+        from kempen.channels.email.dkim import DkimSigner
+
+        folder = Path(tempfile.mkdtemp())
+        subprocess.run(["openssl", "genrsa", "-out", "k.pem", "2048"], cwd=folder, check=True, capture_output=True)
+        signer = DkimSigner(domain="acme.example", selector="k1", private_key=(folder / "k.pem").read_bytes())
+        message = build_message(ascii_payload, "jane@example.com")
+        micro("DKIM signature (RSA 2048, dkimpy)", lambda: signer.sign(message), number=20)
 
 
 class _Null:
