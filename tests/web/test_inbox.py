@@ -140,6 +140,7 @@ def test_another_workspaces_mail_is_not_shown(logged_in: LoggedIn, other_tenant:
     assert "Ours" in page and "Their secret" not in page
     assert logged_in.client.get(f"/inbox/{theirs.id}").status_code == 404
     assert logged_in.client.get(f"/inbox/{theirs.id}/raw").status_code == 404
+    assert "<strong>1</strong> new message arrived" in logged_in.client.get("/inbox/new?after=0", headers=HTMX).text
     assert post(logged_in, "/inbox/clear").status_code == 303
     kept = session.scalar(select(func.count()).select_from(SinkMessage).where(
         SinkMessage.workspace_id == other_tenant.id))
@@ -156,3 +157,17 @@ def test_mail_sent_to_the_sink_shows_up(logged_in: LoggedIn, session: Session) -
         sink.stop()
     page = logged_in.client.get("/inbox").text
     assert "Through SMTP" in page and "sam@example.com" in page
+
+
+def test_new_mail_is_announced_while_the_inbox_is_open(logged_in: LoggedIn, session: Session) -> None:
+    empty = logged_in.client.get("/inbox").text
+    assert 'hx-get="/inbox/new?after=0" hx-trigger="every 3s"' in empty
+    first = catch(session, logged_in.tenant.id)
+    page = logged_in.client.get("/inbox").text
+    assert f'hx-get="/inbox/new?after={first.id}"' in page and "arrived" not in page
+    quiet = logged_in.client.get(f"/inbox/new?after={first.id}", headers=HTMX).text
+    assert "arrived" not in quiet and 'hx-trigger="every 3s"' in quiet
+    catch(session, logged_in.tenant.id)
+    catch(session, logged_in.tenant.id)
+    news = logged_in.client.get(f"/inbox/new?after={first.id}", headers=HTMX).text
+    assert "<strong>2</strong> new messages arrived." in news and f"after={first.id}" in news

@@ -20,6 +20,7 @@ from kempen.web.views.email_frame import email_frame_headers
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+NEW_MESSAGES_SHOWN = 100  # counted exactly up to here, then "100+"
 MessageId = IdPath
 # The headers a sender checks first, in the order shown.
 KEY_HEADERS = ("Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post", "Reply-To", "Return-Path",
@@ -68,6 +69,15 @@ def inbox_page(request: Request, session: SessionDep, ctx: WebUser, cursor: str 
 def inbox_rows(request: Request, session: SessionDep, ctx: WebUser, cursor: str | None = None) -> Response:
     """Return the next page of rows, for "Load more" to append."""
     return render(request, "inbox/_rows.html", {"page": _page(session, ctx.workspace_id, cursor)})
+
+
+@router.get("/inbox/new")
+def new_messages(request: Request, session: SessionDep, ctx: WebUser, after: int = 0) -> Response:
+    """Say how many messages arrived since the newest one shown; the list polls this while it is open."""
+    rows, _ = mailsink.list_messages(session, workspace_id=ctx.workspace_id, limit=NEW_MESSAGES_SHOWN)
+    arrived = sum(1 for row in rows if row.id > after)
+    return render(request, "inbox/_new.html", {"after": after, "arrived": arrived,
+                                                "more": arrived == NEW_MESSAGES_SHOWN})
 
 
 @router.post("/inbox/clear")
