@@ -19,6 +19,8 @@ from kempen.http.deps import IdPath, SessionDep
 from kempen.kit.errors import Conflict, InvalidInput, KempenError, NotFound
 from kempen.models import EDITABLE_STATUSES, Channel
 from kempen.segments import preview as segment_preview
+from kempen.segments import rules
+from kempen.segments import service as segments
 from kempen.web.auth import CsrfChecked, WebContext, WebUser
 from kempen.web.templating import WEB_DIR, render
 from kempen.web.views.campaign_pages import campaign_page, can_edit, forbidden, invalid_fields, not_found
@@ -69,8 +71,11 @@ def _contact_choices(session: Session, ctx: WebContext, segment_id: int | None) 
     if segment_id is None:
         return []
     try:
-        return segment_preview.preview_segment(session, ctx.workspace_id, segment_id,
-                                               sample_size=CONTACT_CHOICES).sample
+        # The newest few members only: a full preview would count the whole segment (0.5 s at 100k contacts).
+        rule = rules.rule_from_json(segments.get_segment(session, workspace_id=ctx.workspace_id,
+                                                         segment_id=segment_id).rule)
+        members = segment_preview.members_query(session, ctx.workspace_id, rule)
+        return segment_preview.sample(session, ctx.workspace_id, members, CONTACT_CHOICES)
     except KempenError:
         return []
 
