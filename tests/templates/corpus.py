@@ -54,6 +54,7 @@ FAST = {
     "text_only": "Hello {{ first_name }}, plain.",
     "set_block": STYLE + "{% set greeting %}Hi <b>{{ first_name }}</b>{% endset %}<p>{{ greeting }}</p>",
     "sets_around_fragment": "{% set n = 3 %}\n<p>{{ n }} {{ first_name }}</p>\n{% set m = 4 %}",
+    "list_items_without_end_tags": "<ul>{% for i in last_order['items'] %}<li>{{ i.name }}{% endfor %}</ul><p>{{ city }}",
     "newsletter": NEWSLETTER,
 }
 
@@ -68,6 +69,8 @@ SLOW = {
     "unquoted_attribute": ("<a href={{ url }}>x</a>", "unquoted"),
     "if_around_document": ("{% if vip %}<!DOCTYPE html><html><body><p>x</p></body></html>{% endif %}", ""),
     "style_in_if": ("{% if vip %}<style>p { color: red }</style>{% endif %}<p>x</p>", "<style> block inside"),
+    "branches_open_a_tag_each": (STYLE + '{% if vip %}<p class="muted">{% else %}<p>{% endif %}{{ first_name }}</p>',
+                                 "inside a {% %} block"),
     "body_content_in_head": ("<html><head>{% if vip %}<p>{{ first_name }}</p>{% endif %}</head><body><p>y</p></body></html>",
                              "moved"),
 }

@@ -32,7 +32,7 @@ __all__ = ["Protected", "Unprotectable", "escape_literal", "protect", "restore"]
 _SELECTOR_ATTRS = frozenset({"class", "id"})
 _WHITESPACE_CONTROL = re.compile(r"(?<=^\{[{%])-|(?<=^\{%)\+|-(?=[}%]\}$)|\+(?=%\}$)")
 _DOCUMENT_TAG = re.compile(r"<(?:html|head|body)\b", re.IGNORECASE)
-_STRUCTURE_TAG = re.compile(r"</?(?:html|head|body)\b", re.IGNORECASE)
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 
 
 @dataclass
@@ -185,27 +185,42 @@ def escape_literal(text: str) -> str:
 def restore(protected: Protected, given: str, html: str) -> str:
     """Turn the tool's output (`html`, from `given`) back into Jinja; raise Unprotectable if it moved things."""
     statements, expressions = protected.layout(given)
-    pieces, last, depth = [protected.prefix], 0, 0
+    pieces = [protected.prefix]
+    last = 0
     seen_statements: list[int] = []
     seen_expressions: set[int] = set()
     for match in protected.pattern().finditer(html):
         index = int(match.group(1) or match.group(2))
-        literal = html[last:match.start()]
-        if depth and _STRUCTURE_TAG.search(literal):
-            raise Unprotectable("the HTML parser moved <html>, <head> or <body> into a {% %} block")
         if index in protected.statements:
             seen_statements.append(index)
-            depth += protected.statements[index]
         elif expressions.get(index) == len(seen_statements):
             seen_expressions.add(index)
         else:
             raise Unprotectable("a {{ }} expression moved across a {% %} tag")
-        pieces += [escape_literal(literal), protected.originals[index]]
+        pieces += [escape_literal(html[last:match.start()]), protected.originals[index]]
         last = match.end()
     pieces += [escape_literal(html[last:]), protected.suffix]
     if seen_statements != statements:
         raise Unprotectable("a {% %} tag was lost, repeated or moved")
     if len(seen_expressions) != len(expressions):
         raise Unprotectable("a {{ }} expression was lost")
+    if _tags_in_blocks(protected, given) != _tags_in_blocks(protected, html):
+        # e.g. {% if %}<p class="a">{% else %}<p>{% endif %}: the parser closes the first <p> inside
+        # the else branch, which would then print a stray </p>.
+        raise Unprotectable("the HTML parser added, moved or dropped a tag inside a {% %} block")
     return "".join(pieces)
 
+
+def _tags_in_blocks(protected: Protected, html: str) -> list[list[str]]:
+    """The tags (``p``, ``/p``, …) between each pair of statements that stand inside a Jinja block."""
+    found: list[list[str]] = []
+    last, depth = 0, 0
+    for match in protected.pattern().finditer(html):
+        index = int(match.group(1) or match.group(2))
+        if index not in protected.statements:
+            continue
+        if depth:
+            found.append([f"{m.group(1)}{m.group(2).lower()}" for m in _TAG.finditer(html, last, match.start())])
+        depth += protected.statements[index]
+        last = match.end()
+    return found
