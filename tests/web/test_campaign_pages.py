@@ -417,3 +417,20 @@ def test_variants_duplicate_and_delete(logged_in: LoggedIn, session: Session) ->
     deleted = post(logged_in, f"/campaigns/{campaign.id}/delete")
     assert deleted.headers["location"] == "/campaigns?deleted=1"
     assert session.scalars(select(Campaign.name).where(Campaign.workspace_id == ws)).all() == ["Spring sale (copy)"]
+
+
+def test_the_panel_polls_big_campaigns_less_often_and_words_durations() -> None:
+    from kempen.delivery.schemas import CampaignProgress
+    from kempen.web.views.campaign_progress import ProgressView, duration
+
+    def view(status: CampaignStatus, deliveries: int) -> ProgressView:
+        progress = CampaignProgress(
+            campaign_id=1, status=status, scheduled_at=None, launched_at=None, finished_at=None, audience=deliveries,
+            holdout=0, deliveries=deliveries, by_status={}, skipped_by_reason={}, failed_by_reason={}, deferred=0,
+            variants=[], rate_per_second=0.0, eta_seconds=None, done=0, percent_done=0.0)
+        return ProgressView(progress, [], [], [])
+
+    assert (view(CampaignStatus.RUNNING, 5_000).poll_seconds, view(CampaignStatus.RUNNING, 500_000).poll_seconds) == (1, 2)
+    assert view(CampaignStatus.PAUSED, 10).poll_seconds == 2 and view(CampaignStatus.PAUSED, 10).live
+    assert not view(CampaignStatus.COMPLETED, 10).live
+    assert [duration(s) for s in (None, 0.4, 42, 600, 7500)] == ["—", "0 s", "42 s", "10 min", "2 h 5 min"]
