@@ -335,6 +335,7 @@ def test_schedule_pause_resume_and_cancel(logged_in: LoggedIn, session: Session)
     assert scheduled.status_code == 303
     page = logged_in.client.get(base).text
     assert start.strftime("%d %b %Y, %H:%M UTC") in page and 'id="action-unschedule"' in page
+    assert f'hx-get="/campaigns/{campaign.id}/progress?shown=scheduled" hx-trigger="every 5s"' in page
     assert post(logged_in, f"{base}/launch").status_code == 303
     assert post(logged_in, f"{base}/pause").headers["location"].endswith("?done=paused")
     paused = logged_in.client.get(base).text
