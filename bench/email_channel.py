@@ -7,7 +7,7 @@ client's CPU time (user and system, from getrusage) is its own:
     cost the client nothing extra; aiosmtpd is slow enough to change the client's wake-up pattern);
 and `sink` is Kempen's own mail sink storing into a temporary SQLite database.
 
-    .venv/bin/python bench/email_channel.py                # 4,000 messages per run
+    .venv/bin/python bench/email_channel.py                # 2,000 messages per round
     .venv/bin/python bench/email_channel.py --messages 1000
 """
 
@@ -141,8 +141,11 @@ class _NoJournal:
         pass
 
 
-def send_run(port: int, connections: int, count: int) -> tuple[float, float, float]:
-    """Messages/s and client CPU µs per message (user, system) for `count` messages in batches of 500."""
+def send_run(port: int, connections: int, count: int, rounds: int = 5) -> tuple[float, float, float]:
+    """Best of `rounds`: messages/s and client CPU µs per message (user, system), batches of 500.
+
+    The best round is the one least disturbed by other work on the machine.
+    """
     adapter = EmailAdapter(SmtpServer(host="127.0.0.1", port=port, tls="off"), connections=connections)
     messages = [Outgoing(i, i, f"c{i}@example.com", payload(i)) for i in range(count)]
     failed: list[Any] = []
@@ -152,18 +155,22 @@ def send_run(port: int, connections: int, count: int) -> tuple[float, float, flo
             failed.append(result)
 
     adapter.send_batch(messages[:50], journal=_NoJournal(), on_result=on_result)  # connect and warm up
-    before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-    for start in range(0, count, 500):
-        adapter.send_batch(messages[start:start + 500], journal=_NoJournal(), on_result=on_result)
-    elapsed, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
+    best = (0.0, float("inf"), float("inf"))
+    for _ in range(rounds):
+        before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        for start in range(0, count, 500):
+            adapter.send_batch(messages[start:start + 500], journal=_NoJournal(), on_result=on_result)
+        elapsed, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
+        user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+        if user + system < (best[1] + best[2]) * count / 1e6:
+            best = (count / elapsed, user / count * 1e6, system / count * 1e6)
     adapter.close()
     assert not failed, failed[:3]
-    return (count / elapsed, (after.ru_utime - before.ru_utime) / count * 1e6,
-            (after.ru_stime - before.ru_stime) / count * 1e6)
+    return best
 
 
 def smtp_benchmarks(count: int) -> None:
-    print(f"\nSMTP client, {count} messages of 13 KB in batches of 500:")
+    print(f"\nSMTP client, {count} messages of 13 KB in batches of 500 (best of 5 rounds):")
     for name, target in (("aiosmtpd", _serve_aiosmtpd), ("fast", _serve_fast)):
         ready: Any = mp.Queue()
         server = mp.Process(target=target, args=(ready,), daemon=True)
@@ -186,7 +193,7 @@ def sink_benchmark(count: int) -> None:
     db.set_engine(engine)
     sink = start_mail_sink(host="127.0.0.1", port=0)
     started = time.perf_counter()
-    rate, _, _ = send_run(sink.port, 4, count)
+    rate, _, _ = send_run(sink.port, 4, count, rounds=1)
     sink.stop()  # returns once everything caught is stored
     stored_rate = (count + 50) / (time.perf_counter() - started)
     print(f"\nKempen's sink (aiosmtpd + SQLite, same process): {rate:.0f} msg/s accepted, "
@@ -195,7 +202,7 @@ def sink_benchmark(count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=4000)
+    parser.add_argument("--messages", type=int, default=2000)
     args = parser.parse_args()
     micro_benchmarks()
     smtp_benchmarks(args.messages)

@@ -33,6 +33,7 @@ class Recorder:
     data_replies: dict[str, str] = field(default_factory=dict)
     messages: list[Received] = field(default_factory=list)
     sent_with_mail: list[bytes] = field(default_factory=list)
+    sent_with_data: list[bytes] = field(default_factory=list)
     sessions: list[Any] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Called (in the server's thread) when a message's data has arrived, before it is stored.
@@ -63,6 +64,7 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.sent_with_data.append(bytes(server._reader._buffer))
         if self.on_data is not None:
             self.on_data(envelope)
         reply = self.data_replies.get(envelope.rcpt_tos[0]) if envelope.rcpt_tos else None

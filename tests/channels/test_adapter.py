@@ -92,9 +92,13 @@ def test_pipelining_sends_the_envelope_in_one_write(pipelining_server: SmtpTestS
         assert all(r.ok for r in send(adapter, outgoing(5)).values())
     finally:
         adapter.close()
-    assert len(pipelining_server.handler.messages) == 5
-    for behind in pipelining_server.handler.sent_with_mail:
+    handler = pipelining_server.handler
+    assert len(handler.messages) == 5
+    for behind in handler.sent_with_mail:
         assert behind.startswith(b"RCPT TO:<contact") and behind.endswith(b"\r\nDATA\r\n")
+    # The next message's envelope travels behind each message's final dot: one round trip per message.
+    assert [behind[:35] for behind in handler.sent_with_data] == [b"MAIL FROM:<news@acme.example> SIZE="] * 4 + [b""]
+    assert all(behind.endswith(b"\r\nDATA\r\n") for behind in handler.sent_with_data[:4])
 
 
 def test_eight_bit_text_uses_8bitmime_unless_signed(smtp_server: SmtpTestServer, dkim_key: DkimKey) -> None:

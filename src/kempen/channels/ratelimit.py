@@ -29,6 +29,20 @@ class TokenBucket:
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
 
+    def try_take(self) -> bool:
+        """Take one token if one is there now (for sends that must not wait)."""
+        if self.rate == 0:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            if self._tokens < 1.0:
+                return False
+            self._tokens -= 1.0
+            return True
+
+
 _buckets: dict[tuple[str, float], TokenBucket] = {}
 _buckets_lock = threading.Lock()
 

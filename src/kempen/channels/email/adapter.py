@@ -153,33 +153,65 @@ class EmailAdapter:
     async def _drain(self, slot: int, batch: _Batch) -> None:
         # A pooled connection from an earlier batch may have been closed by the server while idle.
         idle = self._pool[slot] is not None
-        while batch.queue:
+        # The next message, when its envelope went out behind the previous message's data.
+        follow: tuple[Outgoing, Envelope] | None = None
+        while follow is not None or batch.queue:
             connection = await self._connection(slot, batch)
             if connection is None:
                 return  # the others carry on; what is left at the end is reported temporary
-            if not batch.queue:
-                return  # the other connections took the rest while this one was opening
-            message = batch.queue.popleft()
-            envelope = self._envelope(message, connection)
-            if isinstance(envelope, SendResult):
-                self._report(batch, envelope)
-                continue
-            delay = self._bucket.reserve()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            if follow is not None:
+                (message, envelope), follow = follow, None
+            else:
+                if not batch.queue:
+                    return  # the other connections took the rest while this one was opening
+                message = batch.queue.popleft()
+                built = self._envelope(message, connection)
+                if isinstance(built, SendResult):
+                    self._report(batch, built)
+                    continue
+                envelope = built
+                delay = self._bucket.reserve()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             try:
-                result = await connection.send(envelope, batch.journal)
+                refusal = await connection.begin(envelope)
+                if refusal is not None:
+                    self._report(batch, refusal)
+                    idle = False
+                    continue
+                follow = self._follow(connection, batch)
+                self._report(batch, await connection.finish(envelope, batch.journal,
+                                                            follow[1] if follow else None))
             except SmtpLost as exc:
                 connection.abort()
+                if follow is not None:
+                    batch.queue.appendleft(follow[0])
+                    follow = None
                 if idle and message.delivery_id not in batch.retried:
                     # Nothing was handed over on a connection the server had dropped: retry on a fresh one.
                     batch.retried.add(message.delivery_id)
                     batch.queue.appendleft(message)
-                    idle = False
-                    continue
-                result = _failed(message.delivery_id, FailureKind.TEMPORARY, None, f"connection lost: {exc}")
+                else:
+                    self._report(batch, _failed(message.delivery_id, FailureKind.TEMPORARY, None,
+                                                f"connection lost: {exc}"))
             idle = False
-            self._report(batch, result)
+            if follow is not None and not connection.alive:
+                # The connection broke with the next envelope in flight; nothing of that message was
+                # handed over, so it goes back to the queue for a fresh connection.
+                batch.queue.appendleft(follow[0])
+                follow = None
+
+    def _follow(self, connection: SmtpConnection, batch: _Batch) -> tuple[Outgoing, Envelope] | None:
+        # The next message to pipeline behind this one's data: only with PIPELINING, and only when the
+        # rate limit lets it go now (a server waiting for data must not wait for the rate limit).
+        while connection.pipelining and batch.queue and self._bucket.try_take():
+            message = batch.queue.popleft()
+            built = self._envelope(message, connection)
+            if isinstance(built, SendResult):
+                self._report(batch, built)
+                continue
+            return message, built
+        return None
 
     def _envelope(self, message: Outgoing, connection: SmtpConnection) -> Envelope | SendResult:
         payload: EmailPayload = message.payload
