@@ -173,3 +173,21 @@ def test_bad_addresses_fail_without_a_connection_attempt(smtp_server: SmtpTestSe
         adapter.close()
     assert (results[1].failure, results[1].cause) == (P, ADDRESS) and "SMTPUTF8" in results[1].detail
     assert results[2].ok
+
+
+class NoEsmtp(Recorder):
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        return ["502 5.5.1 EHLO not implemented"]
+
+
+def test_a_server_without_esmtp_gets_helo() -> None:
+    server = start_server(NoEsmtp())
+    adapter = adapter_for(server)
+    try:
+        results = send(adapter, outgoing(3))
+    finally:
+        adapter.close()
+        server.controller.stop()
+    assert all(r.ok for r in results.values())
+    assert all(m.mail_options == [] for m in server.handler.messages)  # no SIZE without ESMTP

@@ -113,7 +113,10 @@ class SmtpConnection:
         try:
             await smtp.connect()
             if smtp.is_ehlo_or_helo_needed:
-                await smtp.ehlo()
+                try:
+                    await smtp.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await smtp.helo()  # a server without ESMTP: no pipelining, SIZE or 8BITMIME
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError) as exc:
             smtp.close()
             raise ConnectFailed(f"cannot open an SMTP session with {server.label}: {exc}") from None
