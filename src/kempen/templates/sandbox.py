@@ -7,7 +7,7 @@ are unreachable. Limits:
 - source size: ``MAX_SOURCE_CHARS``, refused by ``check_template``;
 - output size: ``MAX_OUTPUT_CHARS``, counted while the output is streamed from ``generate()``, and
   string/list repetition (``*``), padding (``%``) and powers (``**``) are bounded before they allocate;
-- render time: ``MAX_RENDER_SECONDS``, a deadline (a context variable) checked on every output chunk,
+- render time: ``MAX_RENDER_SECONDS``, a deadline (a context variable) checked every 64 output chunks,
   every function call and every loop iteration: each ``{% for %}`` iterable is wrapped, at compile
   time, in a filter that checks the deadline per item. No thread is ever killed; the render raises.
 """
