@@ -37,6 +37,10 @@ def _failed(delivery_id: int, kind: FailureKind, cause: PermanentCause | None, d
     return SendResult(delivery_id=delivery_id, ok=False, failure=kind, cause=cause, detail=detail)
 
 
+# A message with its envelope, ready for a connection.
+_Next = tuple[Outgoing, Envelope]
+
+
 async def _close_all(connections: list[SmtpConnection]) -> None:
     await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
 
@@ -154,54 +158,59 @@ class EmailAdapter:
         # A pooled connection from an earlier batch may have been closed by the server while idle.
         idle = self._pool[slot] is not None
         # The next message, when its envelope went out behind the previous message's data.
-        follow: tuple[Outgoing, Envelope] | None = None
+        follow: _Next | None = None
         while follow is not None or batch.queue:
             connection = await self._connection(slot, batch)
             if connection is None:
                 return  # the others carry on; what is left at the end is reported temporary
-            if follow is not None:
-                (message, envelope), follow = follow, None
-            else:
-                if not batch.queue:
-                    return  # the other connections took the rest while this one was opening
-                message = batch.queue.popleft()
-                built = self._envelope(message, connection)
-                if isinstance(built, SendResult):
-                    self._report(batch, built)
-                    continue
-                envelope = built
-                delay = self._bucket.reserve()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            try:
-                refusal = await connection.begin(envelope)
-                if refusal is not None:
-                    self._report(batch, refusal)
-                    idle = False
-                    continue
-                follow = self._follow(connection, batch)
-                self._report(batch, await connection.finish(envelope, batch.journal,
-                                                            follow[1] if follow else None))
-            except SmtpLost as exc:
-                connection.abort()
-                if follow is not None:
-                    batch.queue.appendleft(follow[0])
-                    follow = None
-                if idle and message.delivery_id not in batch.retried:
-                    # Nothing was handed over on a connection the server had dropped: retry on a fresh one.
-                    batch.retried.add(message.delivery_id)
-                    batch.queue.appendleft(message)
-                else:
-                    self._report(batch, _failed(message.delivery_id, FailureKind.TEMPORARY, None,
-                                                f"connection lost: {exc}"))
+            current = follow or await self._next_message(connection, batch)
+            if current is None:
+                return  # the other connections took the rest
+            follow = await self._transaction(connection, batch, current, retry=idle)
             idle = False
-            if follow is not None and not connection.alive:
-                # The connection broke with the next envelope in flight; nothing of that message was
-                # handed over, so it goes back to the queue for a fresh connection.
-                batch.queue.appendleft(follow[0])
-                follow = None
 
-    def _follow(self, connection: SmtpConnection, batch: _Batch) -> tuple[Outgoing, Envelope] | None:
+    async def _next_message(self, connection: SmtpConnection, batch: _Batch) -> _Next | None:
+        while batch.queue:
+            message = batch.queue.popleft()
+            built = self._envelope(message, connection)
+            if isinstance(built, SendResult):
+                self._report(batch, built)
+                continue
+            delay = self._bucket.reserve()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            return message, built
+        return None
+
+    async def _transaction(self, connection: SmtpConnection, batch: _Batch, current: _Next, *,
+                           retry: bool) -> _Next | None:
+        """Send one message; return the next one when its envelope went out behind this one's data."""
+        message, envelope = current
+        follow: _Next | None = None
+        try:
+            refusal = await connection.begin(envelope)
+            if refusal is not None:
+                self._report(batch, refusal)
+                return None
+            follow = self._follow(connection, batch)
+            self._report(batch, await connection.finish(envelope, batch.journal, follow[1] if follow else None))
+        except SmtpLost as exc:
+            connection.abort()
+            if retry and message.delivery_id not in batch.retried:
+                # Nothing was handed over on a connection the server had dropped while idle: retry at once.
+                batch.retried.add(message.delivery_id)
+                batch.queue.appendleft(message)
+            else:
+                self._report(batch, _failed(message.delivery_id, FailureKind.TEMPORARY, None,
+                                            f"connection lost: {exc}"))
+        if follow is not None and not connection.alive:
+            # The connection broke with the next envelope in flight; nothing of that message was handed
+            # over, so it goes back to the queue for a fresh connection.
+            batch.queue.appendleft(follow[0])
+            return None
+        return follow
+
+    def _follow(self, connection: SmtpConnection, batch: _Batch) -> _Next | None:
         # The next message to pipeline behind this one's data: only with PIPELINING, and only when the
         # rate limit lets it go now (a server waiting for data must not wait for the rate limit).
         while connection.pipelining and batch.queue and self._bucket.try_take():
