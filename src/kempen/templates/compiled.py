@@ -13,6 +13,7 @@ template is inlined per render instead, as before, and `CompiledEmail.fast` is F
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ from kempen.templates.sandbox import (
 )
 
 UNSUBSCRIBE_VARIABLE = "unsubscribe_url"
+logger = logging.getLogger("kempen.templates")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -105,37 +107,65 @@ def _uses(source: str, name: str) -> bool:
     return any(node.name == name for node in TEXT_ENV.parse(source).find_all(nodes.Name))
 
 
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """A template's parts checked as written, and what Kempen adds to them."""
+
+    template: EmailTemplate
+    postal_address: str
+    written: dict[str, Template]
+    footer: bool          # the HTML has no unsubscribe link: add the footer
+    text: str | None      # the written text part, with its footer
+
+
 def compile_email(template: EmailTemplate, *, postal_address: str = "", inline_once: bool = True) -> CompiledEmail:
     """Check and compile every part of an email template; raise the first TemplateProblem found.
 
     `inline_once=False` inlines per render: the reference the compiled path is tested against.
     """
     written = {field: check_template(source, field=field, html=html) for field, source, html in parts(template)}
-    footer = not _uses(template.html, UNSUBSCRIBE_VARIABLE)
     text = template.text
     if text is not None and not _uses(text, UNSUBSCRIBE_VARIABLE):
         text += footer_text(postal_address)
-    preheader = written["preheader"] if template.preheader.strip() else None
+    checked = _Parts(template, postal_address, written, not _uses(template.html, UNSUBSCRIBE_VARIABLE), text)
+    if not inline_once:
+        return _compile_slow(checked, "inlining per render was asked for")
     try:
-        if not inline_once:
-            raise Unprotectable("inlining per render was asked for")
-        html_source, derived = _inline_once(template, footer=footer, postal_address=postal_address)
-        text_source = derived if text is None else text
-        return CompiledEmail(
-            fast=True, slow_reason=None, html_source=html_source, text_source=text_source,
-            text_written=text is not None, subject_template=written["subject"], preheader_template=preheader,
-            html_template=_compile_generated(html_source, html=True),
-            text_template=_compile_generated(text_source, html=False), written_html=written["html"])
+        return _compile_fast(checked)
     except Unprotectable as problem:
-        html_source = template.html
-        if footer:
-            html_source = insert_before_body_close(html_source, footer_html("{{ unsubscribe_url }}", postal_address))
-        return CompiledEmail(
-            fast=False, slow_reason=str(problem), html_source=html_source, text_source=text,
-            text_written=text is not None, subject_template=written["subject"], preheader_template=preheader,
-            html_template=check_template(html_source, field="html", html=True),
-            text_template=None if text is None else check_template(text, field="text"),
-            written_html=written["html"])
+        return _compile_slow(checked, str(problem))
+    except Exception as exc:
+        # premailer, cssutils or lxml choked on the markup: inlining per render does what it always did.
+        logger.warning("inlining a template once failed; it is inlined per render", exc_info=True)
+        return _compile_slow(checked, f"inlining failed ({type(exc).__name__})")
+
+
+def _compile_fast(checked: _Parts) -> CompiledEmail:
+    html_source, derived = _inline_once(checked.template, footer=checked.footer,
+                                        postal_address=checked.postal_address)
+    text_source = derived if checked.text is None else checked.text
+    return CompiledEmail(
+        fast=True, slow_reason=None, html_source=html_source, text_source=text_source,
+        text_written=checked.text is not None, subject_template=checked.written["subject"],
+        preheader_template=_preheader(checked), html_template=_compile_generated(html_source, html=True),
+        text_template=_compile_generated(text_source, html=False), written_html=checked.written["html"])
+
+
+def _compile_slow(checked: _Parts, reason: str) -> CompiledEmail:
+    html_source = checked.template.html
+    if checked.footer:
+        html_source = insert_before_body_close(
+            html_source, footer_html(f"{{{{ {UNSUBSCRIBE_VARIABLE} }}}}", checked.postal_address))
+    return CompiledEmail(
+        fast=False, slow_reason=reason, html_source=html_source, text_source=checked.text,
+        text_written=checked.text is not None, subject_template=checked.written["subject"],
+        preheader_template=_preheader(checked), html_template=check_template(html_source, field="html", html=True),
+        text_template=None if checked.text is None else check_template(checked.text, field="text"),
+        written_html=checked.written["html"])
+
+
+def _preheader(checked: _Parts) -> Template | None:
+    return checked.written["preheader"] if checked.template.preheader.strip() else None
 
 
 def _inline_once(template: EmailTemplate, *, footer: bool, postal_address: str) -> tuple[str, str]:
