@@ -160,16 +160,24 @@ def test_required_starttls_refuses_a_server_without_it(smtp_server: SmtpTestServ
     assert smtp_server.handler.messages == []
 
 
-def test_rate_limit_paces_the_batch(smtp_server: SmtpTestServer) -> None:
+def test_token_bucket() -> None:
     bucket = TokenBucket(10)
     waits = [bucket.reserve() for _ in range(15)]
     assert waits[:10] == [0.0] * 10 and 0.05 < waits[10] <= 0.1 and 0.45 < waits[14] <= 0.5
-    adapter = adapter_for(smtp_server, connections=2, rate_per_second=10.0)
+    assert not bucket.try_take()  # the reserved tokens are spoken for
+    assert TokenBucket(0).try_take() and TokenBucket(0).reserve() == 0.0
+
+
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_rate_limit_paces_the_batch(pipelining: bool) -> None:
+    server = start_server(Recorder(pipelining=pipelining))
+    adapter = adapter_for(server, connections=2, rate_per_second=10.0)
     started = time.monotonic()
     try:
         assert all(r.ok for r in send(adapter, outgoing(14)).values())
     finally:
         adapter.close()
+        server.controller.stop()
     assert time.monotonic() - started >= 0.35
 
 
