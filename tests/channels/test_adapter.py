@@ -233,3 +233,15 @@ def test_a_failing_callback_surfaces_and_the_adapter_recovers(pipelining_server:
         assert all(r.ok for r in send(adapter, outgoing(4, start=7)).values())
     finally:
         adapter.close()
+
+
+def test_implicit_tls(tls_files: TlsFiles) -> None:
+    server = start_server(Recorder(), ssl_context=tls_files.server_context())
+    adapter = EmailAdapter(SmtpServer.from_url(f"smtps://127.0.0.1:{server.port}?cafile={tls_files.cert}"),
+                           timeout=5)
+    try:
+        assert all(r.ok for r in send(adapter, outgoing(2)).values())
+    finally:
+        adapter.close()
+        server.controller.stop()
+    assert len(server.handler.messages) == 2
