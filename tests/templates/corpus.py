@@ -52,6 +52,7 @@ FAST = {
                                  "{% endif %}" + STYLE + "</head><body><p>{{ first_name }}</p></body></html>"),
     "empty": "",
     "text_only": "Hello {{ first_name }}, plain.",
+    "doctype_without_html_tag": "<!DOCTYPE html>" + STYLE + "{% if vip %}<p>{{ first_name }}</p>{% endif %}",
     "set_block": STYLE + "{% set greeting %}Hi <b>{{ first_name }}</b>{% endset %}<p>{{ greeting }}</p>",
     "sets_around_fragment": "{% set n = 3 %}\n<p>{{ n }} {{ first_name }}</p>\n{% set m = 4 %}",
     "list_items_without_end_tags": "<ul>{% for i in last_order['items'] %}<li>{{ i.name }}{% endfor %}</ul><p>{{ city }}",

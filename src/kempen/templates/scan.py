@@ -18,7 +18,7 @@ _MARKUP = re.compile(r"<!--|<[!?]|</?[A-Za-z]")
 _TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
 _ATTRIBUTE = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 # Elements an HTML parser keeps in <head> when a fragment starts with them.
-_HEAD_ELEMENT = re.compile(r"\s+|<(?:style|title)\b.*?</(?:style|title)\s*>|<(?:meta|link|base)\b[^>]*>",
+_HEAD_ELEMENT = re.compile(r"\s+|<!doctype\b[^>]*>|<(?:style|title)\b.*?</(?:style|title)\s*>|<(?:meta|link|base)\b[^>]*>",
                            re.IGNORECASE | re.DOTALL)
 # Tags that open a block closed by an end tag; `set` does only without "=" (``{% set x %}…{% endset %}``).
 _OPENERS = frozenset({"if", "for", "macro", "call", "filter", "with", "autoescape", "block"})
@@ -157,7 +157,7 @@ def _scan_tag(masked: str, start: int, regions: list[tuple[int, str]]) -> tuple[
 
 
 def head_end(fragment: str) -> int:
-    """Where a parser starts the body of a fragment: after its leading <style>, <title>, <meta>, …"""
+    """Where a parser starts the body of a fragment: after its doctype and leading <style>, <title>, <meta>, …"""
     i = 0
     while (match := _HEAD_ELEMENT.match(fragment, i)) is not None:
         i = match.end()
