@@ -29,8 +29,20 @@ def _serializer(secret: str, salt: str) -> URLSafeSerializer:
 
 
 @lru_cache(maxsize=16)
-def _mac(secret: str, salt: str) -> hmac.HMAC:
+def _derived_mac(secret: str, salt: str) -> hmac.HMAC:
     return hmac.new(_serializer(secret, salt).make_signer().derive_key(), digestmod=hashlib.sha256)
+
+
+_macs: dict[str, tuple[object, hmac.HMAC]] = {}
+
+
+def _mac(purpose: str) -> hmac.HMAC:
+    # Cached per settings object: without KEMPEN_SECRET_KEY, `signing_key` reads a file on every call.
+    settings = get_settings()
+    cached = _macs.get(purpose)
+    if cached is None or cached[0] is not settings:
+        cached = _macs[purpose] = (settings, _derived_mac(settings.signing_key, purpose))
+    return cached[1]
 
 
 def _b64(data: bytes) -> str:
@@ -49,7 +61,7 @@ def sign_token(purpose: str, payload: dict[str, Any]) -> str:
 def sign_json(purpose: str, compact_json: str) -> str:
     """`sign_token` for a payload already written as compact JSON (hot paths format it themselves)."""
     body = _b64(compact_json.encode())
-    mac = _mac(get_settings().signing_key, purpose).copy()
+    mac = _mac(purpose).copy()
     mac.update(body.encode("ascii"))
     return f"{body}.{_b64(mac.digest())}"
 

@@ -17,7 +17,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
-from functools import lru_cache
 
 from kempen.channels.email import mime
 from kempen.config import get_settings
@@ -53,9 +52,17 @@ _PROCESS_TAG = secrets.token_hex(6)
 _boundaries = itertools.count()
 
 
-@lru_cache(maxsize=4)
-def _message_id_key(signing_key: str) -> bytes:
-    return hmac.new(signing_key.encode(), b"kempen.message-id", hashlib.sha256).digest()
+_key_cache: tuple[object, bytes] | None = None
+
+
+def _message_id_key() -> bytes:
+    # Derived once per settings object: without KEMPEN_SECRET_KEY, `signing_key` reads a file.
+    global _key_cache
+    settings = get_settings()
+    if _key_cache is None or _key_cache[0] is not settings:
+        _key_cache = (settings, hmac.new(settings.signing_key.encode(), b"kempen.message-id",
+                                         hashlib.sha256).digest())
+    return _key_cache[1]
 
 
 def make_message_id(delivery_id: int, domain: str) -> str:
@@ -67,7 +74,7 @@ def make_message_id(delivery_id: int, domain: str) -> str:
     domain = domain.strip().lower()
     if not domain or not domain.isascii() or any(c in domain for c in "<>@ \t\r\n\"\\()[],;:"):
         raise ValueError(f"not a Message-ID domain: {domain!r}")
-    key = _message_id_key(get_settings().signing_key)
+    key = _message_id_key()
     tag = hmac.new(key, str(delivery_id).encode(), hashlib.sha256).hexdigest()[:16]
     return f"<{delivery_id}.{tag}@{domain}>"
 
