@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -73,14 +74,15 @@ def post(user: LoggedIn, url: str, **form: str) -> Any:
     return user.client.post(url, data={"csrf_token": user.csrf, **form}, follow_redirects=False)
 
 
-def as_role(tenant: Tenant, session: Session, role: Role) -> LoggedIn:
-    """Log the tenant's client in as a new member with `role`."""
+def as_role(tenant: Tenant, session: Session, role: Role, *, own_client: bool = False) -> LoggedIn:
+    """Log in as a new member with `role`: with the tenant's client, or a browser of their own."""
     email = f"{unique(role.value + '-')}@example.com"
     user = accounts.create_user(session, email=email, password=PASSWORD)
     accounts.add_member(session, workspace_id=tenant.id, user_id=user.id, role=role)
     session.commit()
-    assert login(tenant.client, email).status_code == 303
-    return LoggedIn(tenant=tenant, client=tenant.client)
+    client = TestClient(tenant.client.app) if own_client else tenant.client
+    assert login(client, email).status_code == 303
+    return LoggedIn(tenant=tenant, client=client)
 
 
 def add_audience(session: Session, workspace_id: int, count: int, prefix: str = "p") -> None:
@@ -276,22 +278,20 @@ def test_review_approval_and_launch_by_role(tenant: Tenant, session: Session) ->
     add_audience(session, tenant.id, 4)
     campaign = ready_campaign(session, tenant.id, world.segment_id)
     marketer = as_role(tenant, session, Role.MARKETER)
+    admin = as_role(tenant, session, Role.ADMIN, own_client=True)
     page = marketer.client.get(f"/campaigns/{campaign.id}").text
     assert 'id="action-submit"' in page and 'id="action-launch"' not in page  # approval required
     direct = post(marketer, f"/campaigns/{campaign.id}/launch")
     assert direct.status_code == 409 and "requires approval" in direct.text and 'id="problem"' in direct.text
     assert post(marketer, f"/campaigns/{campaign.id}/submit").headers["location"].endswith("?done=submitted")
     assert post(marketer, f"/campaigns/{campaign.id}/approve").status_code == 403
-    admin = as_role(tenant, session, Role.ADMIN)
     assert 'id="action-approve"' in admin.client.get(f"/campaigns/{campaign.id}").text
     no_comment = post(admin, f"/campaigns/{campaign.id}/request-changes", comment=" ")
     assert no_comment.status_code == 422 and "Say what should change" in no_comment.text
     assert post(admin, f"/campaigns/{campaign.id}/request-changes", comment="Fix the subject").status_code == 303
     session.expire_all()
     assert session.get(Campaign, campaign.id).status == CampaignStatus.DRAFT  # type: ignore[union-attr]
-    marketer = as_role(tenant, session, Role.MARKETER)
     post(marketer, f"/campaigns/{campaign.id}/submit")
-    admin = as_role(tenant, session, Role.ADMIN)
     assert post(admin, f"/campaigns/{campaign.id}/approve").headers["location"].endswith("?done=approved")
     launched = post(admin, f"/campaigns/{campaign.id}/launch")
     assert launched.status_code == 303 and launched.headers["location"].endswith("?done=launched")
