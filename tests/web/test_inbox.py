@@ -10,11 +10,13 @@ from email import policy
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kempen.accounts import service as accounts
+from kempen.config import get_settings
 from kempen.mailsink.server import start_mail_sink
 from kempen.models import Role, SinkMessage
 from tests.conftest import Tenant, unique
@@ -169,3 +171,14 @@ def test_new_mail_is_announced_while_the_inbox_is_open(logged_in: LoggedIn, sess
     catch(session, logged_in.tenant.id)
     news = logged_in.client.get(f"/inbox/new?after={first.id}", headers=HTMX).text
     assert "<strong>2</strong> new messages arrived." in news and f"after={first.id}" in news
+
+
+def test_the_inbox_says_when_mail_goes_to_a_real_server(logged_in: LoggedIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert 'id="sink-off"' not in logged_in.client.get("/inbox").text
+    monkeypatch.setenv("KEMPEN_SMTP_URL", "smtp://mail.example.com:587")
+    get_settings.cache_clear()
+    try:
+        assert "KEMPEN_SMTP_URL" in logged_in.client.get("/inbox").text.split('id="sink-off"')[1]
+    finally:
+        monkeypatch.delenv("KEMPEN_SMTP_URL")
+        get_settings.cache_clear()

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from kempen.config import get_settings
 from kempen.http.deps import IdPath, SessionDep
 from kempen.kit.errors import InvalidInput, NotFound
 from kempen.mailsink import service as mailsink
@@ -61,8 +62,11 @@ def inbox_page(request: Request, session: SessionDep, ctx: WebUser, cursor: str 
                cleared: int | None = None) -> Response:
     """List the emails the built-in sink caught for this workspace, newest first."""
     page = _page(session, ctx.workspace_id, cursor)
+    # With an SMTP server configured, mail goes there and the sink catches nothing new.
+    sink_in_use = not get_settings().smtp_url
     return render(request, "inbox/list.html", {"ctx": ctx, "nav": "inbox", "page": page, "cursor": cursor,
-                                               "cleared": cleared, "can_clear": _can_clear(ctx)})
+                                               "cleared": cleared, "can_clear": _can_clear(ctx),
+                                               "sink_in_use": sink_in_use})
 
 
 @router.get("/inbox/rows")
