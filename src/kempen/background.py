@@ -45,9 +45,22 @@ def metrics_loop(stop: threading.Event, *, minutes: int, check_every: float = ME
         stop.wait(check_every)
 
 
+def _start_delivery() -> Callable[[], None] | None:
+    """The in-process campaign sender, unless a broker hands batches to `kempen worker` processes."""
+    settings = get_settings()
+    if settings.broker_url:
+        logger.info("campaigns are sent by `kempen worker` (broker %s)", settings.broker_url.split("@")[-1])
+        return None
+    from kempen.delivery.inprocess import start_inprocess_worker
+
+    logger.info("sending campaigns in this process (%d thread(s))", settings.inprocess_workers)
+    return start_inprocess_worker()
+
+
 def start_background_workers() -> Callable[[], None]:
     """Start in-process background loops; return a function that stops them."""
     stop = threading.Event()
+    stop_delivery = _start_delivery()
     threads = [threading.Thread(target=webhook_loop, args=(stop,), name="kempen-webhooks", daemon=True)]
     minutes = get_settings().metrics_refresh_minutes
     if minutes > 0:
@@ -58,6 +71,8 @@ def start_background_workers() -> Callable[[], None]:
 
     def stop_workers() -> None:
         stop.set()
+        if stop_delivery is not None:
+            stop_delivery()
         # A send or a workspace's refresh in flight finishes; the daemon flag covers a hung one.
         for thread in threads:
             thread.join(timeout=_STOP_TIMEOUT_SECONDS)

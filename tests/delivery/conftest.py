@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
 from collections import Counter
@@ -23,6 +22,7 @@ from kempen.accounts import service as accounts
 from kempen.campaigns.settings import get_send_settings
 from kempen.config import get_settings
 from kempen.models import (
+    BatchStatus,
     Campaign,
     CampaignMessage,
     CampaignStatus,
@@ -31,6 +31,7 @@ from kempen.models import (
     ConsentStatus,
     Contact,
     Delivery,
+    DeliveryBatch,
     DeliveryStatus,
     MessageVariant,
 )
@@ -149,6 +150,8 @@ def sent_count(session: Session, campaign_id: int) -> int:
 @dataclass
 class SinkHandler:
     messages: list[Message] = field(default_factory=list)
+    # Called (in the server's thread) with the number of messages received so far, after each one.
+    on_message: Any = None
     per_recipient: Counter[str] = field(default_factory=Counter)
     # address -> list of SMTP replies to give at RCPT, one per attempt (then accept).
     refuse: dict[str, list[str]] = field(default_factory=dict)
@@ -168,6 +171,9 @@ class SinkHandler:
             self.messages.append(message)
             for rcpt in envelope.rcpt_tos:
                 self.per_recipient[rcpt.lower()] += 1
+            count = len(self.messages)
+        if self.on_message is not None:
+            self.on_message(count)
         return "250 Message accepted"
 
 
@@ -207,5 +213,19 @@ def journal_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]
     get_settings.cache_clear()
 
 
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0")
+def park_live_campaigns(session: Session) -> None:
+    """Cancel every campaign still live in the test database, so no later engine loop sends it."""
+    session.rollback()
+    live = (CampaignStatus.RUNNING, CampaignStatus.PAUSED, CampaignStatus.SCHEDULED)
+    session.execute(update(Campaign).where(Campaign.status.in_(live)).values(status=CampaignStatus.CANCELLED))
+    session.execute(update(DeliveryBatch).where(DeliveryBatch.status.in_(
+        (BatchStatus.PENDING, BatchStatus.QUEUED, BatchStatus.RUNNING))).values(status=BatchStatus.CANCELLED))
+    session.commit()
+
+
+@pytest.fixture
+def parked(session: Session) -> Iterator[None]:
+    """No live campaign of an earlier test in the database, before and after this one (engine loops are global)."""
+    park_live_campaigns(session)
+    yield
+    park_live_campaigns(session)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from kempen.kit.clock import utcnow
 from kempen.models import Role
 from tests.conftest import Tenant
 from tests.delivery.conftest import add_contacts, configure_sending, make_campaign
+
+pytestmark = pytest.mark.usefixtures("parked")
 
 API = "/api/v1/campaigns"
 

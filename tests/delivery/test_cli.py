@@ -15,7 +15,7 @@ from tests.conftest import Tenant
 from tests.delivery.conftest import add_contacts, configure_sending, make_campaign
 
 runner = CliRunner()
-pytestmark = pytest.mark.usefixtures("db")
+pytestmark = pytest.mark.usefixtures("db", "parked")
 
 
 def invoke(tenant: Tenant, *args: str) -> tuple[int, str]:

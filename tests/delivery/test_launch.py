@@ -29,6 +29,8 @@ from kempen.models import (
 )
 from tests.delivery.conftest import ACTOR, add_contacts, make_campaign, new_workspace, statuses
 
+pytestmark = pytest.mark.usefixtures("parked")
+
 
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,8 @@ from kempen.delivery.progress import campaign_progress
 from kempen.kit.clock import utcnow
 from kempen.models import CampaignStatus, Delivery, DeliveryReason, DeliveryStatus
 from tests.delivery.conftest import ACTOR, add_contacts, make_campaign, new_workspace
+
+pytestmark = pytest.mark.usefixtures("parked")
 
 
 def test_progress_counts_everything_in_one_view(session: Session) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,8 @@ from kempen.models import (
     SuppressionReason,
 )
 from tests.delivery.conftest import ACTOR, add_contacts, make_campaign, new_workspace
+
+pytestmark = pytest.mark.usefixtures("parked")
 
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -17,11 +17,13 @@ from kempen.cli.demo import demo_command
 from kempen.cli.imports import import_app
 from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
+from kempen.cli.worker import worker_command
 from kempen.kit.errors import KempenError
 
 app = typer.Typer(help="Kempen: campaign management for CRM and marketing teams.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.command("serve")(serve_command)
+app.command("worker")(worker_command)
 app.command("init")(init_command)
 app.command("demo")(demo_command)
 app.add_typer(db_app, name="db")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import typer
 from sqlalchemy import func, select
@@ -46,8 +47,31 @@ def serve_command(
     if settings.sqlalchemy_url.startswith("sqlite"):
         upgrade_database(get_engine())  # the embedded database keeps itself current
     console.print(f"Kempen on http://{host}:{port}  (API docs at /docs)")
-    uvicorn.run("kempen.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-                log_level="info")
+    sink = _start_sink(f"http://{host}:{port}")
+    try:
+        uvicorn.run("kempen.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+                    log_level="info")
+    finally:
+        if sink is not None:
+            sink.stop()
+
+
+def _start_sink(base: str) -> Any:
+    """With no SMTP server configured, catch outgoing mail in the built-in sink (nothing leaves the machine)."""
+    settings = get_settings()
+    if settings.smtp_url:
+        return None
+    from kempen.mailsink.server import start_mail_sink
+
+    try:
+        sink = start_mail_sink(host=settings.mail_sink_host, port=settings.mail_sink_port)
+    except OSError as exc:  # another Kempen on this machine holds the port: its sink catches our mail too
+        console.print(f"[yellow]mail sink not started on {settings.mail_sink_host}:{settings.mail_sink_port}: "
+                      f"{exc.strerror or exc}[/]")
+        return None
+    console.print(f"No KEMPEN_SMTP_URL: email goes to the built-in sink on {settings.mail_sink_host}:{sink.port}; "
+                  f"read it at {base}/inbox")
+    return sink
 
 
 def init_command(
