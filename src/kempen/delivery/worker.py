@@ -33,7 +33,7 @@ from kempen.kit.errors import KempenError
 from kempen.models import BatchStatus, CampaignStatus, Channel, DeliveryReason
 
 logger = logging.getLogger("kempen.delivery.worker")
-SUBCHUNK = 100
+SUBCHUNK = 250
 # Pause/cancel should bite within about this long even under a low SMTP rate limit.
 _SUBCHUNK_SECONDS = 5.0
 
