@@ -68,3 +68,36 @@ def test_sends_a_launched_and_a_scheduled_campaign_then_stops(session: Session, 
     assert stopped_in < 5
     assert not any(t.name.startswith(("kempen-sender", "kempen-engine")) and t.is_alive()
                    for t in threading.enumerate())
+
+
+def test_serving_starts_the_sender_without_a_broker_and_the_sink_without_smtp(
+        db: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kempen.background import start_background_workers
+    from kempen.cli.server import _start_sink
+    from tests.delivery.conftest import free_port
+
+    monkeypatch.delenv("KEMPEN_BROKER_URL", raising=False)
+    monkeypatch.delenv("KEMPEN_SMTP_URL", raising=False)
+    monkeypatch.setenv("KEMPEN_MAIL_SINK_PORT", str(free_port()))
+    get_settings.cache_clear()
+    stop = start_background_workers()
+    try:
+        names = {t.name for t in threading.enumerate() if t.is_alive()}
+        assert {"kempen-engine", "kempen-sender-0"} <= names
+    finally:
+        stop()
+    assert not any(t.name.startswith(("kempen-sender", "kempen-engine")) and t.is_alive()
+                   for t in threading.enumerate())
+    sink = _start_sink("http://127.0.0.1:8000")
+    assert sink is not None and sink.port == get_settings().mail_sink_port
+    sink.stop()
+    monkeypatch.setenv("KEMPEN_SMTP_URL", "smtp://127.0.0.1:25")
+    monkeypatch.setenv("KEMPEN_BROKER_URL", "redis://127.0.0.1:6379/0")
+    get_settings.cache_clear()
+    assert _start_sink("http://127.0.0.1:8000") is None
+    stop = start_background_workers()
+    try:
+        assert not any(t.name == "kempen-engine" for t in threading.enumerate())
+    finally:
+        stop()
+    get_settings.cache_clear()
