@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,5 @@ def test_owner_liveness() -> None:
         child.wait()
     assert owner_alive(f"{hostname()}:{child.pid}:{start}.aa") is False
     assert owner_alive("elsewhere.example:1:1.aa") is None  # another host: cannot tell
+    # A container sharing this host's name but not its pid namespace is another host too.
+    assert owner_alive(f"{socket.gethostname()}~1:{os.getpid()}:1.aa") is None

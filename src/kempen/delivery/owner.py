@@ -26,8 +26,19 @@ def _start_ticks(pid: int) -> str | None:
     return fields[19].decode() if len(fields) > 19 else None
 
 
+@lru_cache(maxsize=1)
 def hostname() -> str:
-    return socket.gethostname().replace(":", "_") or "localhost"
+    """This host as lease owners name it: the host name plus, on Linux, the pid namespace.
+
+    Containers sharing the host's network (and so its host name) each have their own pid namespace:
+    a process id means nothing outside it, so two of them must count as different hosts.
+    """
+    name = socket.gethostname().replace(":", "_") or "localhost"
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
+    except OSError:
+        return name
+    return f"{name}~{namespace.removeprefix('pid:').strip('[]')}"
 
 
 @dataclass(frozen=True, slots=True)
