@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
@@ -12,6 +13,7 @@ from kempen.campaigns.service import get_campaign_or_raise
 from kempen.delivery.schemas import CampaignProgress, VariantProgress
 from kempen.kit.clock import utcnow
 from kempen.models import (
+    Campaign,
     CampaignHoldoutMember,
     CampaignStatus,
     Delivery,
@@ -44,44 +46,63 @@ def _rate(recent: int, launched_at: datetime | None, now: datetime) -> float:
     return recent / window.total_seconds()
 
 
-def campaign_progress(session: Session, *, workspace_id: int, campaign_id: int,
-                      now: datetime | None = None) -> CampaignProgress:
-    """Audience, holdout, deliveries by status and reason, per-variant sends, send rate and ETA."""
-    now = now or utcnow()
-    campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
-    by_status: Counter[DeliveryStatus] = Counter()
-    skipped: Counter[DeliveryReason] = Counter()
-    failed: Counter[DeliveryReason] = Counter()
-    per_variant: Counter[int] = Counter()
-    sent_per_variant: Counter[int] = Counter()
-    deferred = recent = 0
+@dataclass
+class _Tally:
+    by_status: Counter[DeliveryStatus] = field(default_factory=Counter)
+    skipped: Counter[DeliveryReason] = field(default_factory=Counter)
+    failed: Counter[DeliveryReason] = field(default_factory=Counter)
+    per_variant: Counter[int] = field(default_factory=Counter)
+    sent_per_variant: Counter[int] = field(default_factory=Counter)
+    deferred: int = 0
+    recent: int = 0
+
+
+def _tally(session: Session, workspace_id: int, campaign_id: int, now: datetime) -> _Tally:
+    tally = _Tally()
     for status, reason, variant_id, count, waiting, sent_lately in _counts(session, workspace_id, campaign_id, now):
-        by_status[status] += count
-        per_variant[variant_id] += count
-        deferred += waiting
-        recent += sent_lately
+        tally.by_status[status] += count
+        tally.per_variant[variant_id] += count
+        tally.deferred += waiting
+        tally.recent += sent_lately
         if status == DeliveryStatus.SENT:
-            sent_per_variant[variant_id] += count
+            tally.sent_per_variant[variant_id] += count
         elif status == DeliveryStatus.SKIPPED and reason is not None:
-            skipped[reason] += count
+            tally.skipped[reason] += count
         elif status == DeliveryStatus.FAILED and reason is not None:
-            failed[reason] += count
+            tally.failed[reason] += count
+    return tally
+
+
+def _variants(session: Session, workspace_id: int, campaign_id: int, tally: _Tally) -> list[VariantProgress]:
+    rows = session.execute(select(MessageVariant.id, MessageVariant.message_id, MessageVariant.name)
+                           .where(MessageVariant.workspace_id == workspace_id, MessageVariant.campaign_id == campaign_id)
+                           .order_by(MessageVariant.message_id, MessageVariant.id))
+    return [VariantProgress(message_id=v.message_id, variant_id=v.id, name=v.name, deliveries=tally.per_variant[v.id],
+                            sent=tally.sent_per_variant[v.id]) for v in rows]
+
+
+def _audience(session: Session, workspace_id: int, campaign: Campaign) -> tuple[int, int]:
     audience = 0
     if campaign.snapshot_id is not None:
         audience = session.scalar(select(SegmentSnapshot.member_count).where(
             SegmentSnapshot.workspace_id == workspace_id, SegmentSnapshot.id == campaign.snapshot_id)) or 0
     holdout = session.scalar(select(func.count()).select_from(CampaignHoldoutMember).where(
-        CampaignHoldoutMember.workspace_id == workspace_id, CampaignHoldoutMember.campaign_id == campaign_id)) or 0
-    variants = [VariantProgress(message_id=v.message_id, variant_id=v.id, name=v.name, deliveries=per_variant[v.id],
-                                sent=sent_per_variant[v.id])
-                for v in session.execute(select(MessageVariant.id, MessageVariant.message_id, MessageVariant.name)
-                                         .where(MessageVariant.workspace_id == workspace_id,
-                                                MessageVariant.campaign_id == campaign_id)
-                                         .order_by(MessageVariant.message_id, MessageVariant.id))]
+        CampaignHoldoutMember.workspace_id == workspace_id, CampaignHoldoutMember.campaign_id == campaign.id)) or 0
+    return audience, holdout
+
+
+def campaign_progress(session: Session, *, workspace_id: int, campaign_id: int,
+                      now: datetime | None = None) -> CampaignProgress:
+    """Audience, holdout, deliveries by status and reason, per-variant sends, send rate and ETA."""
+    now = now or utcnow()
+    campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
+    tally = _tally(session, workspace_id, campaign_id, now)
+    by_status = tally.by_status
+    audience, holdout = _audience(session, workspace_id, campaign)
     total = sum(by_status.values())
     done = sum(by_status[s] for s in SETTLED)
-    rate = _rate(recent, campaign.launched_at, now)
-    left = by_status[DeliveryStatus.PENDING] - deferred + by_status[DeliveryStatus.SENDING]
+    rate = _rate(tally.recent, campaign.launched_at, now)
+    left = by_status[DeliveryStatus.PENDING] - tally.deferred + by_status[DeliveryStatus.SENDING]
     eta = None
     if left == 0:
         eta = 0.0
@@ -91,7 +112,8 @@ def campaign_progress(session: Session, *, workspace_id: int, campaign_id: int,
     return CampaignProgress(
         campaign_id=campaign_id, status=campaign.status, scheduled_at=campaign.scheduled_at,
         launched_at=campaign.launched_at, finished_at=campaign.finished_at, audience=audience, holdout=holdout,
-        deliveries=total, by_status={s: by_status[s] for s in DeliveryStatus}, skipped_by_reason=dict(skipped),
-        failed_by_reason=dict(failed), deferred=deferred, variants=variants, rate_per_second=round(rate, 2),
+        deliveries=total, by_status={s: by_status[s] for s in DeliveryStatus}, skipped_by_reason=dict(tally.skipped),
+        failed_by_reason=dict(tally.failed), deferred=tally.deferred,
+        variants=_variants(session, workspace_id, campaign_id, tally), rate_per_second=round(rate, 2),
         eta_seconds=eta, done=done,
         percent_done=round(100.0 * done / total, 1) if total else (100.0 if finished else 0.0))
