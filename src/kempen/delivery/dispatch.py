@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kempen.delivery.control import OPEN_BATCH, complete_if_done
@@ -29,6 +29,23 @@ def queued_count(session: Session) -> int:
                               .where(DeliveryBatch.status == BatchStatus.QUEUED)) or 0)
 
 
+def _due_batches(now: datetime, limit: int) -> Select[tuple[int]]:
+    """Due pending batches of running campaigns, taking turns between campaigns (each one's oldest first).
+
+    Round robin, not oldest first: a campaign launched a minute after a million-contact one must not
+    wait for all of it; running campaigns share the workers.
+    """
+    turn = func.row_number().over(partition_by=DeliveryBatch.campaign_id, order_by=DeliveryBatch.id)
+    due = (select(DeliveryBatch.id.label("id"), turn.label("turn"))
+           .join(Campaign, (Campaign.id == DeliveryBatch.campaign_id)
+                 & (Campaign.workspace_id == DeliveryBatch.workspace_id))
+           .where(DeliveryBatch.status == BatchStatus.PENDING,
+                  or_(DeliveryBatch.not_before.is_(None), DeliveryBatch.not_before <= now),
+                  Campaign.status == CampaignStatus.RUNNING)
+           .subquery("due"))
+    return select(due.c.id).order_by(due.c.turn, due.c.id).limit(limit)
+
+
 def queue_due_batches(factory: sessionmaker[Session], *, enqueue: Enqueue, limit: int,
                       now: datetime | None = None) -> list[int]:
     """Move up to `limit` due pending batches of running campaigns to QUEUED, commit, then enqueue them."""
@@ -36,14 +53,7 @@ def queue_due_batches(factory: sessionmaker[Session], *, enqueue: Enqueue, limit
         return []
     now = now or utcnow()
     with factory() as session, session.begin():
-        due = (select(DeliveryBatch.id)
-               .join(Campaign, (Campaign.id == DeliveryBatch.campaign_id)
-                     & (Campaign.workspace_id == DeliveryBatch.workspace_id))
-               .where(DeliveryBatch.status == BatchStatus.PENDING,
-                      or_(DeliveryBatch.not_before.is_(None), DeliveryBatch.not_before <= now),
-                      Campaign.status == CampaignStatus.RUNNING)
-               .order_by(DeliveryBatch.id).limit(limit))
-        ids = list(session.scalars(due))
+        ids = list(session.scalars(_due_batches(now, limit)))
         if not ids:
             return []
         queued = list(session.execute(
