@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 import pytest
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("parked")
 
 
 @pytest.fixture
-def batches_of_five(monkeypatch: pytest.MonkeyPatch) -> None:
+def batches_of_five(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("KEMPEN_BATCH_SIZE", "5")
     get_settings.cache_clear()
     yield
