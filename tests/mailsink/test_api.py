@@ -45,7 +45,7 @@ def test_detail_and_raw(db: object, tenant: Tenant, other_tenant: Tenant) -> Non
     detail = tenant.client.get(f"{API}/{listed['id']}", headers=tenant.headers(Role.MARKETER))
     assert detail.status_code == 200
     data = detail.json()
-    assert data["subject"] == "Grüße 0" and data["from_"] == "Acme Shop <news@acme.example>"
+    assert data["subject"] == "Grüße 0" and data["from"] == "Acme Shop <news@acme.example>"
     assert data["to"] == "c0@example.com"
     assert data["text"] == "Hello Jane\r\n" and data["html"] == "<p>Hello Jane</p>\r\n"
     names = [h["name"] for h in data["headers"]]

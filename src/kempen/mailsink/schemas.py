@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SinkMessageSummary(BaseModel):
@@ -32,8 +32,10 @@ class Header(BaseModel):
 class SinkMessageDetail(SinkMessageSummary):
     """A caught message, parsed: its headers in order, sender and recipients as written, both bodies."""
 
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
     headers: list[Header]
-    from_: str
+    from_: str = Field(alias="from")
     to: str
     date: str
     text: str | None
