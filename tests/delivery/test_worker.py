@@ -336,3 +336,27 @@ def test_without_an_smtp_server_deliveries_wait_for_a_retry(session: Session, ca
     assert all(r.not_before is not None for r in rows)
     get_settings.cache_clear()
     configure_sending(session, ws)
+
+
+def test_a_lost_lease_stops_the_worker_before_the_next_sub_chunk(session: Session, smtp_sink: Sink,
+                                                                cache: AdapterCache,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker_module, "SUBCHUNK", 10)
+    ws = new_workspace(session)
+    add_contacts(session, ws, 30)
+    built = make_campaign(session, ws)
+    launch(session, ws, built)
+    batch_id = session.scalars(select(DeliveryBatch.id).where(DeliveryBatch.campaign_id == built.campaign_id)).one()
+
+    def taken_over(count: int) -> None:
+        if count == 1:  # the sweeper of another host settled the batch meanwhile and gave it to someone else
+            with get_session_factory()() as other, other.begin():
+                other.execute(update(DeliveryBatch).where(DeliveryBatch.id == batch_id)
+                              .values(lease_owner="elsewhere.example:1:1.x"))
+
+    smtp_sink.handler.on_message = taken_over
+    outcome = process_batch(batch_id, owner=new_owner(), adapter_cache=cache)
+    assert outcome.claimed and outcome.status is None
+    assert statuses(session, built.campaign_id) == Counter({(DeliveryStatus.SENT, None): 10,
+                                                            (DeliveryStatus.PENDING, None): 20})
+    assert len(smtp_sink.messages) == 10

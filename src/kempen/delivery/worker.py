@@ -11,6 +11,7 @@ of them were handed over (see `sweeper.py` and docs/delivery.md).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,8 +58,6 @@ def subchunk_size() -> int:
 
 
 def _env_int(name: str, default: int) -> int:
-    import os
-
     try:
         return int(os.environ.get(name, default))
     except ValueError:
@@ -82,36 +81,36 @@ class _BatchRun:
     def run(self) -> BatchStatus | None:
         with LeaseKeeper(self.factory, self.claim, lease_seconds=self.settings.lease_seconds) as keeper:
             while True:
-                step = self._next_step()
-                if step is not None:
-                    return step
+                stop, status = self._next_step()
+                if stop:
+                    return status
                 if not self._subchunk(keeper):
                     return self._finish()
                 keeper.progress()
 
-    def _next_step(self) -> BatchStatus | None:
-        """Renew the lease and look at the campaign; a status to return with when the batch must stop."""
+    def _next_step(self) -> tuple[bool, BatchStatus | None]:
+        """Renew the lease and look at the campaign: (stop now?, the batch's status when stopping)."""
         now = utcnow()
         with self.factory() as session, session.begin():
             if not batches.renew_lease(session, self.claim, now=now, lease_seconds=self.settings.lease_seconds):
                 logger.warning("lost the lease of batch %s; stopping without sending", self.claim.batch_id)
                 self.journal.discard()  # every result of ours is committed; the file can tell nothing more
-                return None
+                return True, None
             status = batches.campaign_status(session, self.claim)
             if status == CampaignStatus.CANCELLED:
                 cancel_pending(session, workspace_id=self.claim.workspace_id, campaign_id=self.claim.campaign_id,
                                now=now, batch_id=self.claim.batch_id)
                 self.journal.discard()
-                return BatchStatus.CANCELLED
+                return True, BatchStatus.CANCELLED
             if status != CampaignStatus.RUNNING or self.should_stop():
                 released = batches.release_batch(session, batch_id=self.claim.batch_id, owner=self.claim.owner,
                                                  now=now)
                 self.journal.discard()
-                return released
+                return True, released
             if self.plan is None:
                 self.plan = load_plan(session, workspace_id=self.claim.workspace_id,
                                       campaign_id=self.claim.campaign_id, message_id=self.claim.message_id)
-        return None
+        return False, None
 
     def _subchunk(self, keeper: LeaseKeeper) -> bool:
         """Send one sub-chunk; False when the batch has nothing due left."""
