@@ -3,9 +3,10 @@
 Standalone (not part of the test suite). The SMTP servers run in a child process so that the
 client's CPU time (user and system, from getrusage) is its own:
   - `aiosmtpd`: aiosmtpd answering 250 to everything (the embedded sink's server, without storage);
+  - `sink`: Kempen's mail sink (aiosmtpd with PIPELINING and a fast DATA reader) storing into SQLite;
   - `fast`: a minimal blocking SMTP responder with PIPELINING (a stand-in for Postfix, whose replies
     cost the client nothing extra; aiosmtpd is slow enough to change the client's wake-up pattern);
-and `sink` is Kempen's own mail sink storing into a temporary SQLite database.
+and the last figure is Kempen's sink in the client's own process (as `kempen serve` runs it).
 
     .venv/bin/python bench/email_channel.py                # 2,000 messages per round
     .venv/bin/python bench/email_channel.py --messages 1000
@@ -136,6 +137,18 @@ def _serve_fast(ready: Any) -> None:
         threading.Thread(target=_fast_client, args=(conn,), daemon=True).start()
 
 
+def _serve_sink(ready: Any) -> None:
+    from kempen import db
+    from kempen.mailsink.server import start_mail_sink
+    from kempen.migrate import upgrade_database
+
+    engine = db.make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'sink.db'}")
+    upgrade_database(engine)
+    db.set_engine(engine)
+    ready.put(start_mail_sink(host="127.0.0.1", port=0).port)
+    time.sleep(3600)
+
+
 class _NoJournal:
     def committing(self, delivery_id: int) -> None:
         pass
@@ -171,7 +184,7 @@ def send_run(port: int, connections: int, count: int, rounds: int = 5) -> tuple[
 
 def smtp_benchmarks(count: int) -> None:
     print(f"\nSMTP client, {count} messages of 13 KB in batches of 500 (best of 5 rounds):")
-    for name, target in (("aiosmtpd", _serve_aiosmtpd), ("fast", _serve_fast)):
+    for name, target in (("aiosmtpd", _serve_aiosmtpd), ("sink", _serve_sink), ("fast", _serve_fast)):
         ready: Any = mp.Queue()
         server = mp.Process(target=target, args=(ready,), daemon=True)
         server.start()

@@ -103,6 +103,7 @@ class ReplyReader(asyncio.Protocol):
         self._buffer = bytearray()
         self._lines: list[bytes] = []
         self._waiter: asyncio.Future[None] | None = None
+        self._needed = 1
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -141,9 +142,11 @@ class ReplyReader(asyncio.Protocol):
         self._wake()
 
     def _wake(self) -> None:
-        # Waking for a partial group of replies would only cost a loop turn; `read` loops anyway.
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        # Only once all the replies `read` waits for are in (a server may send pipelined replies one
+        # packet each): resuming the reader for part of them would cost a loop turn for nothing.
+        waiter = self._waiter
+        if waiter is not None and not waiter.done() and (len(self.replies) >= self._needed or self.lost):
+            waiter.set_result(None)
 
     async def read(self, timeout: float, count: int = 1) -> list[Reply]:
         """The next `count` replies (one wait for all of them: pipelined replies come together).
@@ -151,6 +154,7 @@ class ReplyReader(asyncio.Protocol):
         SmtpLost when the connection fails or the server stays silent for `timeout` seconds.
         """
         replies = self.replies
+        self._needed = count
         while len(replies) < count:
             if self.lost is not None:
                 raise SmtpLost(self.lost)
