@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,16 @@ def test_email_uses_the_smtp_url_and_shares_the_rate(fresh_settings: pytest.Monk
 def test_other_channels_have_no_adapter_yet() -> None:
     with pytest.raises(InvalidInput, match="no adapter for channel sms yet"):
         create_adapter(Channel.SMS)
+
+
+def test_unusable_settings_are_invalid_input(fresh_settings: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fresh_settings.setenv("KEMPEN_SMTP_URL", "http://mail.example")
+    with pytest.raises(InvalidInput, match="KEMPEN_SMTP_URL"):
+        create_adapter(Channel.EMAIL)
+    get_settings.cache_clear()
+    fresh_settings.delenv("KEMPEN_SMTP_URL")
+    fresh_settings.setenv("KEMPEN_DKIM_DOMAIN", "acme.example")
+    fresh_settings.setenv("KEMPEN_DKIM_SELECTOR", "k1")
+    fresh_settings.setenv("KEMPEN_DKIM_PRIVATE_KEY_PATH", str(tmp_path / "missing.pem"))
+    with pytest.raises(InvalidInput, match="KEMPEN_DKIM_PRIVATE_KEY_PATH"):
+        create_adapter(Channel.EMAIL)

@@ -16,8 +16,11 @@ _FACTORIES: dict[Channel, Callable[[Settings], ChannelAdapter]] = {
 
 
 def create_adapter(channel: Channel) -> ChannelAdapter:
-    """A new, unopened adapter for a channel; InvalidInput for a channel without one yet."""
+    """A new, unopened adapter for a channel; InvalidInput for a channel without one yet or bad settings."""
     factory = _FACTORIES.get(channel)
     if factory is None:
         raise InvalidInput(f"no adapter for channel {channel.value} yet")
-    return factory(get_settings())
+    try:
+        return factory(get_settings())
+    except (ValueError, OSError) as exc:  # a bad SMTP URL, an unreadable DKIM key: say which setting
+        raise InvalidInput(f"the {channel.value} settings are not usable: {exc}") from None

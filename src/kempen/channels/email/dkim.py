@@ -49,5 +49,8 @@ class DkimSigner:
         """The signer the settings describe, or None when DKIM is not configured."""
         if not (settings.dkim_domain and settings.dkim_selector and settings.dkim_private_key_path):
             return None
-        key = Path(settings.dkim_private_key_path).read_bytes()
+        try:
+            key = Path(settings.dkim_private_key_path).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"KEMPEN_DKIM_PRIVATE_KEY_PATH cannot be read: {exc}") from None
         return cls(domain=settings.dkim_domain, selector=settings.dkim_selector, private_key=key)

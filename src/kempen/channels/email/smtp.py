@@ -57,11 +57,12 @@ class SmtpServer:
         """Parse an SMTP URL (ValueError when it is not one)."""
         parts = urlsplit(url.strip())
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"not an SMTP URL (smtp://host:port or smtps://host:port): {parts.scheme}://…")
+            raise ValueError(f"KEMPEN_SMTP_URL is not an SMTP URL (smtp://host:port or smtps://host:port): "
+                             f"{parts.scheme}://…")
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         starttls = query.get("starttls", "opportunistic").lower()
         if starttls not in _TLS_MODES:
-            raise ValueError("starttls must be required, opportunistic or off")
+            raise ValueError("KEMPEN_SMTP_URL: starttls must be required, opportunistic or off")
         tls: TlsMode = "implicit" if parts.scheme == "smtps" else cast(TlsMode, starttls)
         return cls(host=parts.hostname, port=parts.port or (465 if parts.scheme == "smtps" else 25), tls=tls,
                    username=unquote(parts.username) if parts.username else None,
