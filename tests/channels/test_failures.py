@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from kempen.channels.base import FailureKind, PermanentCause
+from kempen.channels.email import adapter as adapter_module
 from kempen.channels.email.adapter import EmailAdapter
 from kempen.channels.email.protocol import UNCONFIRMED, Reply, classify
 from kempen.channels.email.smtp import SmtpServer
@@ -191,3 +193,22 @@ def test_a_server_without_esmtp_gets_helo() -> None:
         server.controller.stop()
     assert all(r.ok for r in results.values())
     assert all(m.mail_options == [] for m in server.handler.messages)  # no SIZE without ESMTP
+
+
+def test_idle_connections_are_probed_before_reuse(smtp_server: SmtpTestServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(adapter_module, "IDLE_PROBE_SECONDS", 0.0)
+    adapter = adapter_for(smtp_server, connections=2)
+    try:
+        assert all(r.ok for r in send(adapter, outgoing(4)).values())
+        # Servers time idle sessions out with an unsolicited 421, and the reply waits in the socket.
+        for session in smtp_server.handler.sessions:
+            asyncio.run_coroutine_threadsafe(session.push("421 4.4.2 idle timeout"),
+                                             smtp_server.controller.loop).result(2)
+        journal = Journal()
+        results = send(adapter, outgoing(4, start=5), journal)
+    finally:
+        adapter.close()
+    assert all(r.ok and r.detail.startswith("250") for r in results.values())
+    assert sorted(journal.committed) == [5, 6, 7, 8]
+    assert adapter.stats.connections_opened == 4

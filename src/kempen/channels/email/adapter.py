@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ def _failed(delivery_id: int, kind: FailureKind, cause: PermanentCause | None, d
     return SendResult(delivery_id=delivery_id, ok=False, failure=kind, cause=cause, detail=detail)
 
 
+# A pooled connection unused for this long is checked with NOOP before it carries a message.
+IDLE_PROBE_SECONDS = 5.0
 # A message with its envelope, ready for a connection.
 _Next = tuple[Outgoing, Envelope]
 
@@ -137,7 +140,8 @@ class EmailAdapter:
 
     async def _connection(self, slot: int, batch: _Batch) -> SmtpConnection | None:
         connection = self._pool[slot]
-        if connection is not None and connection.alive:
+        if connection is not None and connection.alive and (
+                time.monotonic() - connection.last_used < IDLE_PROBE_SECONDS or await connection.probe()):
             return connection
         if connection is not None:
             connection.abort()  # a broken connection is replaced under the same permit

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, cast
@@ -89,6 +90,7 @@ class SmtpConnection:
         self.eight_bit = False
         self.size_limit = 0
         self.transactions = 0
+        self.last_used = time.monotonic()
         self._smtp: aiosmtplib.SMTP | None = None
         self._reader: ReplyReader | None = None
         self._transport: asyncio.Transport | None = None
@@ -130,6 +132,20 @@ class SmtpConnection:
         transport.set_protocol(self._reader)
         self._smtp, self._transport, self._dirty, self.transactions = smtp, transport, False, 0
         self._presented = None
+
+    async def probe(self) -> bool:
+        """NOOP on a connection that sat idle: False when the server has dropped it or spoke out of turn.
+
+        Servers close idle sessions (often with an unsolicited 421); finding out here costs one round
+        trip per idle connection instead of a message's failure.
+        """
+        try:
+            self._write(b"NOOP\r\n")
+            [reply] = await self._read()
+        except SmtpLost:
+            return False
+        self.last_used = time.monotonic()
+        return reply.code == 250
 
     def _write(self, data: bytes) -> None:
         assert self._transport is not None
@@ -209,6 +225,7 @@ class SmtpConnection:
         assert self._transport is not None
         self._transport.write(data)
         self.transactions += 1
+        self.last_used = time.monotonic()
         try:
             [reply] = await self._read()
         except SmtpLost:
