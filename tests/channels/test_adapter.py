@@ -11,43 +11,14 @@ import dkim
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from kempen.channels.base import FailureKind, Outgoing, SendResult
+from kempen.channels.base import FailureKind, SendResult
 from kempen.channels.email.adapter import EmailAdapter
 from kempen.channels.email.dkim import DkimSigner
 from kempen.channels.email.message import EmailPayload
 from kempen.channels.email.smtp import SmtpServer
 from kempen.channels.ratelimit import TokenBucket
 from tests.channels.conftest import DkimKey, Recorder, SmtpTestServer, TlsFiles, start_server
-from tests.channels.test_message import payload
-
-
-class Journal:
-    def __init__(self) -> None:
-        self.committed: list[int] = []
-
-    def committing(self, delivery_id: int) -> None:
-        self.committed.append(delivery_id)
-
-
-def outgoing(count: int, *, start: int = 1, **changes: Any) -> list[Outgoing]:
-    def one(i: int) -> Outgoing:
-        fields: dict[str, Any] = dict(text=f"Hello contact {i}\n", html=f"<p>Hello contact {i}</p>\n",
-                                      message_id=f"<{i}.t@acme.example>", headers=(("X-Kempen-Delivery", str(i)),))
-        fields.update(changes)
-        return Outgoing(delivery_id=i, contact_id=i, address=f"contact{i}@example.com", payload=payload(**fields))
-
-    return [one(i) for i in range(start, start + count)]
-
-
-def send(adapter: EmailAdapter, messages: list[Outgoing], journal: Journal | None = None) -> dict[int, SendResult]:
-    results: list[SendResult] = []
-    adapter.send_batch(messages, journal=journal or Journal(), on_result=results.append)
-    assert sorted(r.delivery_id for r in results) == sorted(m.delivery_id for m in messages)
-    return {r.delivery_id: r for r in results}
-
-
-def adapter_for(server: SmtpTestServer, **kwargs: Any) -> EmailAdapter:
-    return EmailAdapter(SmtpServer.from_url(server.url), timeout=5, **kwargs)
+from tests.channels.factories import Journal, adapter_for, outgoing, send
 
 
 def test_a_batch_arrives_personalised_with_its_headers(smtp_server: SmtpTestServer) -> None:

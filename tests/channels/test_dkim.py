@@ -9,7 +9,7 @@ from kempen.channels.email.dkim import SIGNED_HEADERS, DkimSigner
 from kempen.channels.email.message import build_message
 from kempen.config import Settings
 from tests.channels.conftest import DkimKey
-from tests.channels.test_message import payload
+from tests.channels.factories import payload
 
 
 def signer(key: DkimKey) -> DkimSigner:

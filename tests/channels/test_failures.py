@@ -16,7 +16,7 @@ from kempen.channels.email.adapter import EmailAdapter
 from kempen.channels.email.protocol import UNCONFIRMED, Reply, classify
 from kempen.channels.email.smtp import SmtpServer
 from tests.channels.conftest import Recorder, SmtpTestServer, start_server
-from tests.channels.test_adapter import Journal, adapter_for, outgoing, send
+from tests.channels.factories import Journal, adapter_for, outgoing, send
 
 T, P = FailureKind.TEMPORARY, FailureKind.PERMANENT
 ADDRESS, MESSAGE = PermanentCause.ADDRESS, PermanentCause.MESSAGE

@@ -11,19 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kempen.channels.email.message import EmailPayload, build_message, make_message_id
+from kempen.channels.email.message import build_message, make_message_id
 from kempen.channels.email.mime import clean
-
-
-def payload(**changes: object) -> EmailPayload:
-    base: dict[str, object] = dict(
-        subject="Spring sale", html="<p>Hello Jane</p>\n", text="Hello Jane\n", from_name="Acme Shop",
-        from_email="news@acme.example", reply_to="help@acme.example",
-        unsubscribe_url="https://kempen.example/u/abc.def", unsubscribe_mailto="unsubscribe@acme.example",
-        message_id="<7.abc@acme.example>",
-        headers=(("X-Kempen-Workspace", "3"), ("X-Kempen-Campaign", "5"), ("X-Kempen-Delivery", "7")))
-    base.update(changes)
-    return EmailPayload(**base)  # type: ignore[arg-type]
+from tests.channels.factories import payload
 
 
 def parse(raw: bytes) -> EmailMessage:

@@ -9,7 +9,7 @@ from kempen.kit.clock import utcnow
 from kempen.mailsink.server import _Caught, store
 from kempen.mailsink.service import list_messages, parse_message
 from kempen.models import Role
-from tests.channels.test_message import payload
+from tests.channels.factories import payload
 from tests.conftest import Tenant
 
 API = "/api/v1/mailsink/messages"

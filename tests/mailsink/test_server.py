@@ -18,8 +18,7 @@ from kempen.channels.email.smtp import SmtpServer
 from kempen.mailsink import server as sink_server
 from kempen.mailsink.server import MailSink, start_mail_sink
 from kempen.models import SinkMessage
-from tests.channels.test_adapter import Journal
-from tests.channels.test_message import payload
+from tests.channels.factories import Journal, payload
 from tests.conftest import Tenant
 
 
