@@ -1,8 +1,9 @@
 """SMTP connections: aiosmtplib opens them (TCP, TLS, EHLO, STARTTLS, AUTH), Kempen runs the mail.
 
-A connection lives across batches. Each message is one transaction: MAIL, RCPT and DATA (in one
-write when the server advertises PIPELINING, RFC 2920), then the dot-stuffed message with its
-final dot in one write, journaled immediately before (`SmtpConnection.send`).
+A connection lives across batches. Each message is one transaction: `begin` sends MAIL, RCPT and
+DATA (in one write when the server advertises PIPELINING, RFC 2920) and reads their replies;
+`finish` journals the delivery and then writes the dot-stuffed message with its final dot in one
+write, with the next message's envelope behind it when pipelining, and reads the final reply.
 """
 
 from __future__ import annotations
