@@ -252,15 +252,16 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
-    workspace_id: Mapped[int] = workspace_fk()
+    # Only the campaign and the contact are foreign keys: the workspace, message and variant follow from
+    # the campaign (deleted with it; messages and variants change only before launch), and the engine owns
+    # the batch link. Checking six keys per row made a launch's bulk insert 5x slower on PostgreSQL.
+    workspace_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
     campaign_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False)
-    message_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("campaign_messages.id", ondelete="CASCADE"), nullable=False)
-    variant_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("message_variants.id", ondelete="CASCADE"), nullable=False)
+    message_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
+    variant_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
     contact_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"), nullable=False)
-    batch_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("delivery_batches.id", ondelete="SET NULL"))
+    batch_id: Mapped[int | None] = mapped_column(BigIntId)
     status: Mapped[DeliveryStatus] = mapped_column(
         str_enum(DeliveryStatus, "delivery_status"), nullable=False, default=DeliveryStatus.PENDING)
     reason: Mapped[DeliveryReason | None] = mapped_column(str_enum(DeliveryReason, "delivery_reason", 32))

@@ -172,12 +172,8 @@ def upgrade() -> None:
     sa.Column('detail', sa.Text(), nullable=True),
     sa.Column('last_attempt_at', kempen.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_at', kempen.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['batch_id'], ['delivery_batches.id'], name=op.f('fk_deliveries_batch_id_delivery_batches'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_deliveries_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_deliveries_contact_id_contacts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['message_id'], ['campaign_messages.id'], name=op.f('fk_deliveries_message_id_campaign_messages'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['variant_id'], ['message_variants.id'], name=op.f('fk_deliveries_variant_id_message_variants'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_deliveries_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
     sa.UniqueConstraint('campaign_id', 'message_id', 'contact_id', name=op.f('uq_deliveries_campaign_id_message_id_contact_id'))
     )
