@@ -35,6 +35,8 @@ class Recorder:
     sent_with_mail: list[bytes] = field(default_factory=list)
     sent_with_data: list[bytes] = field(default_factory=list)
     sessions: list[Any] = field(default_factory=list)
+    # The last recipient of the connection's previous transaction, for each RSET received.
+    resets: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Called (in the server's thread) when a message's data has arrived, before it is stored.
     on_data: Any = None
@@ -55,8 +57,13 @@ class Recorder:
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
+    async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> str:
+        self.resets.append(getattr(session, "last_rcpt", ""))
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
+        session.last_rcpt = address
         reply = self.rcpt_replies.get(address)
         if reply:
             return reply

@@ -65,6 +65,10 @@ def test_refusals_are_classified_and_the_batch_goes_on(pipelining: bool) -> None
     assert sorted(journal.committed) == [1, 5, 6]
     assert sorted(m.rcpt_tos[0] for m in handler.messages) == ["contact1@example.com", "contact6@example.com"]
     assert adapter.stats.extra == {"temporary": 1, "bounced": 1, "rejected": 2, "unconfirmed": 0}
+    # RSET after each failed transaction, and only then; when pipelining, the envelope after 5 had
+    # already gone out behind its data (a transaction ends with its final reply, so none is needed).
+    expected = (2, 3, 4) if pipelining else (2, 3, 4, 5)
+    assert handler.resets == [f"contact{i}@example.com" for i in expected]
 
 
 def test_journal_is_written_before_the_server_has_the_message() -> None:

@@ -236,6 +236,9 @@ class SmtpConnection:
             return SendResult(delivery_id=envelope.delivery_id, ok=True, provider_id=envelope.message_id,
                               detail=UNCONFIRMED)
         if reply.code // 100 != 2:
+            # The transaction is over (RFC 5321 §4.1.1.4), but RSET before the next one costs little
+            # and resets a server that sees it otherwise.
+            self._dirty = True
             return refused(envelope.delivery_id, "end of data", reply)
         return SendResult(delivery_id=envelope.delivery_id, ok=True, provider_id=envelope.message_id,
                           detail=str(reply))
