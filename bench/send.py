@@ -248,9 +248,8 @@ def _self_cpu() -> float:
 def kempen(database_url: str, workspace_id: int, campaign_id: int, smtp_url: str, emails: int,
            workers: int, broker_url: str | None, data_dir: Path) -> Figure:
     """Launch the campaign and let `workers` worker processes send it; time until all are sent."""
-    from kempen.delivery.control import launch_campaign
-
     from kempen.db import set_engine
+    from kempen.delivery.control import launch_campaign
 
     env = {**os.environ, "KEMPEN_DATABASE_URL": database_url, "KEMPEN_SMTP_URL": smtp_url,
            "KEMPEN_DATA_DIR": str(data_dir), "KEMPEN_WORKER_PROCESSES": str(workers),
@@ -267,19 +266,29 @@ def kempen(database_url: str, workspace_id: int, campaign_id: int, smtp_url: str
         procs = [subprocess.Popen(command, env=env)]
     else:
         procs = [subprocess.Popen(command, env=env) for _ in range(workers)]
+    profilers = []
+    # BENCH_PROFILE=1: py-spy samples of the workers (GIL holders) in /tmp/worker-N.txt, to find hot spots;
+    # py-spy's own CPU then counts as the workers', so CPU per email reads high in such runs.
+    if os.environ.get("BENCH_PROFILE"):
+        profilers = [subprocess.Popen([str(ROOT / ".venv/bin/py-spy"), "record", "-p", str(p.pid), "-o",
+                                       f"/tmp/worker-{i}.txt", "-f", "raw", "--gil"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for i, p in enumerate(procs)]
     time.sleep(2.0)  # workers up and idle before the clock starts
     started = time.perf_counter()
     with Session(engine) as session, session.begin():
         launch_campaign(session, workspace_id=workspace_id, campaign_id=campaign_id, actor="bench")
     launched = time.perf_counter()
-    print(f"  launch: {launched - started:.2f} s", flush=True)
+    launch_cpu = _self_cpu() - self_before  # the launch runs in this process; the polling below is ours
+    print(f"  launch: {launched - started:.2f} s, CPU {launch_cpu:.2f} s", flush=True)
     _wait_sent(engine, campaign_id, emails)
     seconds = time.perf_counter() - started
-    launch_cpu = _self_cpu() - self_before
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
     for proc in procs:
         proc.wait(60)
+    for profiler in profilers:
+        profiler.wait(60)
     worker_cpu = _children_cpu() - children_before
     engine.dispose()
     return Figure("kempen", emails, seconds, cpu_seconds=worker_cpu + launch_cpu)
