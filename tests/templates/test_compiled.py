@@ -216,3 +216,21 @@ def test_compiled_render_is_much_faster_than_inlining_per_render() -> None:
         return min(timings)
 
     assert best(fast, 200) * 10 < best(slow, 5)
+
+
+def test_inlined_html_keeps_lines_short_enough_to_send_without_quoted_printable() -> None:
+    cells = "".join(f'<td class="cell"><a href="https://shop.example/p/{i}?c={{{{ id }}}}">Item {i}</a></td>'
+                    for i in range(60))
+    html = ("<html><head><style>.cell { padding: 4px; color: #333; }</style></head><body>"
+            f"<table><tr>{cells}</tr></table><p>Hello {{{{ first_name }}}}</p></body></html>")
+    assert max(map(len, html.splitlines())) > 998
+    compiled = compile_email(EmailTemplate(subject="s", preheader="", html=html))
+    rendered = compiled.render({**sample_context(), "unsubscribe_url": "https://x.example/u/t"})
+
+    assert compiled.fast
+    assert max(map(len, rendered.html.splitlines())) <= 998
+    cells_shown = lxml.html.document_fromstring(rendered.html).xpath("//td[@class='cell']")
+    assert len(cells_shown) == 60 and "padding:4px" in cells_shown[0].get("style").replace(" ", "")
+    slow = compile_email(EmailTemplate(subject="s", preheader="", html=html), inline_once=False)
+    slow_html = slow.render({**sample_context(), "unsubscribe_url": "https://x.example/u/t"}).html
+    assert " ".join(rendered.html.split()) == " ".join(slow_html.split())
