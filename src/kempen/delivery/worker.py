@@ -35,8 +35,9 @@ from kempen.models import BatchStatus, CampaignStatus, Channel, DeliveryReason
 
 logger = logging.getLogger("kempen.delivery.worker")
 SUBCHUNK = 250
-# Pause/cancel should bite within about this long even under a low SMTP rate limit.
-_SUBCHUNK_SECONDS = 5.0
+# Under an SMTP rate limit a sub-chunk takes about this long: pause and cancel bite within it, and the
+# progress people watch (recorded per sub-chunk) moves at least this often.
+_SUBCHUNK_SECONDS = 2.0
 
 
 @dataclass
@@ -48,7 +49,7 @@ class BatchOutcome:
 
 
 def subchunk_size() -> int:
-    """Deliveries per sub-chunk: 100, fewer when the SMTP rate limit would make 100 take long."""
+    """Deliveries per sub-chunk: SUBCHUNK, fewer when the SMTP rate limit would make that take long."""
     settings = get_settings()
     if settings.smtp_rate_per_second <= 0:
         return SUBCHUNK
