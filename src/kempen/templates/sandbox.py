@@ -249,9 +249,13 @@ def check_template(source: str, *, field: str | None = None, html: bool = False,
         raise problem
     _guard_loops(tree)
     try:
-        return env.from_string(tree, globals=dict(variables) if variables else None)
+        template = env.from_string(tree, globals=dict(variables) if variables else None)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(exc.message or "invalid template", exc.lineno, field) from None
+    # Jinja keeps a template's globals as a ChainMap over the environment's and flattens it on every
+    # render; the environments never change after start, so flatten it once (four renders per email).
+    template.globals = dict(template.globals)
+    return template
 
 
 def _template_line(tb: TracebackType | None) -> int | None:
