@@ -240,6 +240,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _children_system_cpu() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
+
+
 def _self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -259,7 +263,7 @@ def kempen(database_url: str, workspace_id: int, campaign_id: int, smtp_url: str
         env["KEMPEN_BROKER_URL"] = broker_url
     engine = make_engine(database_url)
     set_engine(engine)
-    children_before, self_before = _children_cpu(), _self_cpu()
+    children_before, self_before, system_before = _children_cpu(), _self_cpu(), _children_system_cpu()
     command = [str(ROOT / ".venv/bin/kempen"), "worker"]
     if broker_url:
         command += ["--processes", str(workers), "--threads", "1"]
@@ -290,6 +294,8 @@ def kempen(database_url: str, workspace_id: int, campaign_id: int, smtp_url: str
     for profiler in profilers:
         profiler.wait(60)
     worker_cpu = _children_cpu() - children_before
+    print(f"  workers: CPU {worker_cpu:.1f} s, of which system {_children_system_cpu() - system_before:.1f} s",
+          flush=True)
     engine.dispose()
     return Figure("kempen", emails, seconds, cpu_seconds=worker_cpu + launch_cpu)
 
@@ -307,9 +313,18 @@ def _wait_sent(engine: Engine, campaign_id: int, emails: int, timeout: float = 1
         if sent + counts.get(DeliveryStatus.FAILED, 0) + counts.get(DeliveryStatus.SKIPPED, 0) >= emails:
             if sent != emails:
                 raise RuntimeError(f"only {sent} of {emails} sent: {counts}")
+            _report_retries(engine, campaign_id)
             return
         time.sleep(0.05)
     raise RuntimeError(f"timed out with {last} of {emails} sent")
+
+
+def _report_retries(engine: Engine, campaign_id: int) -> None:
+    with engine.connect() as conn:
+        retried = conn.execute(select(func.count()).where(Delivery.campaign_id == campaign_id,
+                                                          Delivery.attempts > 1)).scalar_one()
+    if retried:
+        print(f"  {retried:,} deliveries needed more than one attempt (temporary SMTP failures)", flush=True)
 
 
 # --- main -------------------------------------------------------------------------------------------
