@@ -57,8 +57,9 @@ def test_connections_are_reused_across_batches(smtp_server: SmtpTestServer) -> N
     assert adapter.stats.connections_opened == 2 and len(smtp_server.handler.messages) == 30
 
 
-def test_pipelining_sends_the_envelope_in_one_write(pipelining_server: SmtpTestServer) -> None:
-    adapter = adapter_for(pipelining_server, connections=1)
+@pytest.mark.parametrize("behind_data", [False, True])
+def test_pipelining_sends_the_envelope_in_one_write(pipelining_server: SmtpTestServer, behind_data: bool) -> None:
+    adapter = adapter_for(pipelining_server, connections=1, envelope_behind_data=behind_data)
     try:
         assert all(r.ok for r in send(adapter, outgoing(5)).values())
     finally:
@@ -67,7 +68,10 @@ def test_pipelining_sends_the_envelope_in_one_write(pipelining_server: SmtpTestS
     assert len(handler.messages) == 5
     for behind in handler.sent_with_mail:
         assert behind.startswith(b"RCPT TO:<contact") and behind.endswith(b"\r\nDATA\r\n")
-    # The next message's envelope travels behind each message's final dot: one round trip per message.
+    if not behind_data:  # the default: the next envelope waits for the final reply
+        assert handler.sent_with_data == [b""] * 5
+        return
+    # Asked for: the next message's envelope travels behind each message's final dot.
     assert [behind[:35] for behind in handler.sent_with_data] == [b"MAIL FROM:<news@acme.example> SIZE="] * 4 + [b""]
     assert all(behind.endswith(b"\r\nDATA\r\n") for behind in handler.sent_with_data[:4])
 

@@ -49,7 +49,7 @@ def test_refusals_are_classified_and_the_batch_goes_on(pipelining: bool) -> None
         "contact4@example.com": "554 5.7.1 client host blocked",
     }, data_replies={"contact5@example.com": "554 5.7.1 message refused as spam"})
     server = start_server(handler)
-    adapter = adapter_for(server, connections=1)
+    adapter = adapter_for(server, connections=1, envelope_behind_data=True)
     journal = Journal()
     try:
         results = send(adapter, outgoing(6), journal)
