@@ -327,6 +327,17 @@ def _report_retries(engine: Engine, campaign_id: int) -> None:
         print(f"  {retried:,} deliveries needed more than one attempt (temporary SMTP failures)", flush=True)
 
 
+def _wait_postfix_idle(timeout: float = 600.0) -> None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        queue = subprocess.run(["postqueue", "-p"], capture_output=True, text=True).stdout
+        if "Mail queue is empty" in queue:
+            print(f"  postfix queue drained in {time.monotonic() - started:.1f} s", flush=True)
+            return
+        time.sleep(0.5)
+    raise RuntimeError("Postfix's queue did not drain")
+
+
 # --- main -------------------------------------------------------------------------------------------
 
 
@@ -349,6 +360,8 @@ def run(args: argparse.Namespace) -> tuple[Figure, Figure]:
             print(f"  baseline: {base.rate:,.0f}/s", flush=True)
             if sink is not None:
                 sink.duplicates.value = 0
+            else:
+                _wait_postfix_idle()  # the baseline's messages are still being discarded: not Kempen's load
             ours = kempen(url, workspace_id, campaign_id, f"smtp://{host}:{port}?starttls=off", args.emails,
                           args.workers, args.broker, Path(data_dir))
             if sink is not None and sink.duplicates.value:
