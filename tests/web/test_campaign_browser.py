@@ -20,7 +20,7 @@ from kempen.contacts.batch import upsert_contacts
 from kempen.crm import consents
 from kempen.delivery.inprocess import start_inprocess_worker
 from kempen.mailsink.server import start_mail_sink
-from kempen.models import Campaign, Channel, SinkMessage
+from kempen.models import Campaign, Channel, Delivery, SinkMessage
 from kempen.segments import schemas as segment_schemas
 from kempen.segments import service as segments
 from tests.conftest import Tenant
@@ -73,6 +73,15 @@ def _arrange(session: Session, workspace_id: int) -> Campaign:
     return campaign
 
 
+def _deliveries_by_state(session: Session, campaign_id: int) -> list[tuple[Any, ...]]:
+    """What the database says, for the failure message: (status, reason, attempts, detail) → count."""
+    session.rollback()
+    return [tuple(row) for row in session.execute(
+        select(Delivery.status, Delivery.reason, Delivery.attempts, Delivery.detail, func.count())
+        .where(Delivery.campaign_id == campaign_id)
+        .group_by(Delivery.status, Delivery.reason, Delivery.attempts, Delivery.detail))]
+
+
 def test_launch_watch_progress_and_read_the_email(live_server: str, sending: Any,  # noqa: F811
                                                   tenant: Tenant, session: Session, tmp_path: Path) -> None:
     _require_browser()
@@ -106,8 +115,9 @@ def test_launch_watch_progress_and_read_the_email(live_server: str, sending: Any
                 break
             page.wait_for_timeout(150)
         # Sends were seen part-way (the panel updated between polls), then the whole audience, completed.
-        assert any(0 < n < AUDIENCE for n in seen), seen
-        assert seen == sorted(seen) and seen[-1] == AUDIENCE, seen
+        shown = (seen, _deliveries_by_state(session, campaign.id))
+        assert any(0 < n < AUDIENCE for n in seen), shown
+        assert seen == sorted(seen) and seen[-1] == AUDIENCE, shown
         expect(panel).to_have_attribute("data-status", "completed")
         expect(page.locator("#campaign-status")).to_contain_text("Completed")
         expect(page.locator("#count-sent")).to_have_text(f"{AUDIENCE:,}")

@@ -119,7 +119,7 @@ class Settlement:
     def write(self, session: Session, *, workspace_id: int, channel: Channel, campaign_id: int) -> Tally:
         """Apply every collected outcome, and suppress bounced addresses, in the caller's transaction."""
         if self.rows:
-            session.execute(_SETTLE, self.rows)
+            session.connection().execute(_SETTLE, self.rows)
         suppressions = []
         for address, detail in self.bounced:
             try:

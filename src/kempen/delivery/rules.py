@@ -127,7 +127,7 @@ def apply_rules(session: Session, *, workspace_id: int, delivery_ids: Sequence[i
         return outcome
     default_zone = zone(rules.default_time_zone) or zone("UTC")
     assert default_zone is not None
-    for row in session.execute(_inputs_query(workspace_id, delivery_ids, rules, now)):
+    for row in session.connection().execute(_inputs_query(workspace_id, delivery_ids, rules, now)):
         reason = _reason(row, rules)
         if reason is not None:
             outcome.skipped.append((row.id, reason))

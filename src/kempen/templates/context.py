@@ -174,7 +174,8 @@ def _bulk_contacts(session: Session, workspace_id: int,
     """Each contact (plain, with its company) and its custom fields (as stored), by id."""
     columns = [getattr(Contact, name) for name in _CONTACT_FIELDS]
     company_columns = [getattr(Company, name) for name in _COMPANY_FIELDS]
-    rows = session.execute(
+    # Core execution (no ORM result processing): these run for every email a worker sends.
+    rows = session.connection().execute(
         select(*columns, Contact.lifecycle_stage, Contact.custom_fields, Company.id, *company_columns)
         .outerjoin(Company, and_(Company.workspace_id == workspace_id, Company.id == Contact.company_id))
         .where(Contact.workspace_id == workspace_id, _among(session, Contact.id, ids)))
@@ -191,7 +192,7 @@ def _bulk_metrics(session: Session, workspace_id: int, ids: Sequence[int]) -> di
     if not ids:
         return {}
     names = (*_METRIC_FIELDS, *_RFM_FIELDS.values())
-    rows = session.execute(
+    rows = session.connection().execute(
         select(ContactMetrics.contact_id, *(getattr(ContactMetrics, name) for name in names))
         .where(ContactMetrics.workspace_id == workspace_id, _among(session, ContactMetrics.contact_id, ids)))
     return {row[0]: row[1:] for row in rows}
@@ -207,10 +208,10 @@ def _bulk_last_orders(session: Session, workspace_id: int, ids: Sequence[int]) -
               .where(Order.workspace_id == workspace_id, _among(session, Order.contact_id, ids)).subquery())
     by_order: dict[int, dict[str, Any]] = {}
     by_contact: dict[int, dict[str, Any]] = {}
-    for row in session.execute(select(ranked).where(ranked.c.rank == 1)):
+    for row in session.connection().execute(select(ranked).where(ranked.c.rank == 1)):
         by_order[row[0]] = by_contact[row[1]] = _order(row[2], row[3:-1])
     if by_order:
-        items = session.execute(
+        items = session.connection().execute(
             select(OrderItem.order_id, *(getattr(OrderItem, name) for name in _ITEM_FIELDS))
             .where(OrderItem.workspace_id == workspace_id, _among(session, OrderItem.order_id, list(by_order)))
             .order_by(OrderItem.order_id, OrderItem.id))
