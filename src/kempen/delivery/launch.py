@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from kempen.campaigns.service import get_campaign_or_raise
 from kempen.delivery.audience import IdArray, assign_variants, pick_holdout
-from kempen.delivery.bulk import write_rows
+from kempen.kit.sql import write_rows
 from kempen.models import (
     BatchStatus,
     Campaign,
