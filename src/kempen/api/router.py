@@ -6,17 +6,21 @@ from fastapi import APIRouter
 
 from kempen.api import (
     accounts,
+    attribution,
     campaigns,
     contacts,
     crm,
     imports,
     ingest,
     mailsink,
+    reports,
     segments,
     sending,
+    tracking,
     webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink):
+for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
+               tracking, attribution, reports):
     api_router.include_router(module.router)

@@ -10,13 +10,16 @@ from sqlalchemy.exc import OperationalError
 
 from kempen.cli import sending  # noqa: F401  (adds launch/pause/resume/cancel/status to campaign_app)
 from kempen.cli.accounts import apikeys_app, users_app
+from kempen.cli.attribution import attribution_app
 from kempen.cli.campaigns import campaign_app
 from kempen.cli.common import err_console
 from kempen.cli.contacts import contacts_app
 from kempen.cli.demo import demo_command
 from kempen.cli.imports import import_app
+from kempen.cli.reports import report_app
 from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
+from kempen.cli.tracking import bounces_app
 from kempen.cli.worker import worker_command
 from kempen.kit.errors import KempenError
 
@@ -33,6 +36,9 @@ app.add_typer(contacts_app, name="contacts")
 app.add_typer(import_app, name="import")
 app.add_typer(segment_app, name="segment")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(attribution_app, name="attribution")
+app.add_typer(report_app, name="report")
+app.add_typer(bounces_app, name="bounces")
 
 
 def main() -> None:

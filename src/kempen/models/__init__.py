@@ -51,6 +51,18 @@ from kempen.models.segments import (
     SegmentSnapshot,
     SegmentSnapshotMember,
 )
+from kempen.models.tracking import (
+    AttributionPathImport,
+    BounceType,
+    CampaignBudget,
+    CampaignSpend,
+    Conversion,
+    Topic,
+    TopicSubscription,
+    TouchKind,
+    TrackingEvent,
+    WorkspaceTrackingSettings,
+)
 
 __all__ = [
     "ApiKey", "AuditEntry", "Base", "Channel", "Company", "Consent", "ConsentStatus", "Contact",
@@ -61,4 +73,6 @@ __all__ = [
     "SegmentSnapshotMember", "ALLOWED_TRANSITIONS", "EDITABLE_STATUSES", "SENDING_STATUSES", "BatchStatus",
     "Campaign", "CampaignHoldoutMember", "CampaignMessage", "CampaignStatus", "Delivery", "DeliveryBatch",
     "DeliveryReason", "DeliveryStatus", "MessageVariant", "SinkMessage", "WorkspaceSendSettings",
+    "AttributionPathImport", "BounceType", "CampaignBudget", "CampaignSpend", "Conversion", "Topic",
+    "TopicSubscription", "TouchKind", "TrackingEvent", "WorkspaceTrackingSettings",
 ]

@@ -146,6 +146,8 @@ class Campaign(Base):
     holdout_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=Decimal("0"))
     respect_quiet_hours: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     respect_frequency_cap: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Contacts who opted out of this topic in the preference centre are skipped.
+    topic_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("topics.id", ondelete="SET NULL"))
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -9,7 +9,19 @@ from starlette.responses import Response
 
 from kempen.web.auth import CsrfRefused, LoginRequired, clear_session, login_url
 from kempen.web.templating import STATIC_DIR, render
-from kempen.web.views import campaigns, contacts, inbox, profile, segments, session, unsubscribe
+from kempen.web.views import (
+    attribution,
+    campaigns,
+    contacts,
+    inbox,
+    preferences,
+    profile,
+    reports,
+    segments,
+    session,
+    tracking,
+    unsubscribe,
+)
 
 
 def _login_required(request: Request, exc: Exception) -> Response:
@@ -35,5 +47,6 @@ def mount_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
-    for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe):
+    for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
+                   attribution, reports):
         app.include_router(module.router)

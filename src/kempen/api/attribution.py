@@ -1,0 +1,7 @@
+"""API routes for attribution (issue 5; being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

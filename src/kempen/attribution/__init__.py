@@ -1,0 +1,1 @@
+"""Attribution: which campaigns and channels earned each conversion, under several models."""

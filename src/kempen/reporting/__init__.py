@@ -1,0 +1,1 @@
+"""Reporting: costs and budgets, per campaign/channel/variant/segment figures, exports."""
