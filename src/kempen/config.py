@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     # `kempen serve` runs an in-process worker when no broker is configured; this many sending threads.
     inprocess_workers: int = 1
 
+    # Tracking. Open and click links stop recording (and clicks answer 410 with the destination as a
+    # plain link) this many days after the send; unsubscribe links never expire.
+    tracking_token_days: int = 730
+    # Where tracking endpoints keep events while the database is unreachable; default <data_dir>/spool.
+    tracking_spool_dir: Path | None = None
+    # The bounce mailbox: `kempen serve` also listens for DSN/ARF reports on this port when set.
+    bounce_smtp_host: str = "127.0.0.1"
+    bounce_smtp_port: int | None = None
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL, defaulting to an embedded SQLite file in the data folder."""
@@ -69,6 +78,11 @@ class Settings(BaseSettings):
     def journal_path(self) -> Path:
         """The journal folder of this host's workers."""
         return self.journal_dir or (self.data_dir / "journal")
+
+    @property
+    def tracking_spool_path(self) -> Path:
+        """The folder of events waiting for the database."""
+        return self.tracking_spool_dir or (self.data_dir / "spool")
 
     @property
     def signing_key(self) -> str:
