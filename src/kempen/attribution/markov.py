@@ -22,6 +22,8 @@ from typing import TypeVar
 import numpy as np
 
 H = TypeVar("H", bound=Hashable)
+# Removal effects below this are numerical noise of the linear solve, not a contribution.
+EPSILON = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,11 @@ def absorption_probability(q: np.ndarray, r: np.ndarray, removed: int | None = N
     return float(x[0])
 
 
+def _clip(effect: float) -> float:
+    """Round away the solver's last-digit noise, so a state on no converting path gets exactly 0."""
+    return effect if effect > EPSILON else 0.0
+
+
 def markov_attribution(paths: Iterable[PathCount]) -> MarkovResult:
     """Removal effect of every state over the given paths, and conversions and value split by them."""
     kept = [PathCount(collapse(p.states), p.conversions, p.null, p.value)
@@ -97,7 +104,7 @@ def markov_attribution(paths: Iterable[PathCount]) -> MarkovResult:
     if base <= 0.0:
         zeros = dict.fromkeys(states, 0.0)
         return MarkovResult(0.0, zeros, dict(zeros), dict(zeros), dict(zeros))
-    effects = {s: max(0.0, 1.0 - absorption_probability(q, r, index[s] + 1) / base) for s in states}
+    effects = {s: _clip(1.0 - absorption_probability(q, r, index[s] + 1) / base) for s in states}
     total_effect = sum(effects.values())
     shares = {s: (e / total_effect if total_effect > 0 else 0.0) for s, e in effects.items()}
     return MarkovResult(
