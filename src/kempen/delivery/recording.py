@@ -1,4 +1,4 @@
-"""Writing a sub-chunk's outcomes: one executemany UPDATE for every delivery, plus suppressions for bounces.
+"""Writing a sub-chunk's outcomes: one UPDATE for every delivery, plus suppressions for bounces.
 
 Every update is conditional on the delivery still being SENDING, the state the worker put it in: a
 row someone else settled meanwhile (only the sweeper may, after this worker lost its lease) is left
@@ -27,7 +27,7 @@ RETRY_CAP = timedelta(hours=1)
 _DETAIL_LENGTH = 500
 _table: Any = Delivery.__table__
 
-# One statement shape for every outcome, so a whole sub-chunk is a single executemany.
+# One statement shape for every outcome, so a whole sub-chunk is a single executemany (SQLite) ...
 _SETTLE = (
     update(_table)
     .where(_table.c.id == bindparam("b_id"), _table.c.status == DeliveryStatus.SENDING)
@@ -36,6 +36,21 @@ _SETTLE = (
             sent_at=bindparam("b_sent_at"), not_before=bindparam("b_not_before"),
             attempts=_table.c.attempts + bindparam("b_attempts"))
 )
+_COLUMNS = ("b_id", "b_status", "b_reason", "b_detail", "b_address", "b_provider", "b_sent_at", "b_not_before",
+            "b_attempts")
+# ... or a single UPDATE joined to the outcomes passed as arrays (PostgreSQL): the same rows for about
+# half the client CPU, as nothing is processed per row on the way out.
+_SETTLE_PG = """
+UPDATE deliveries AS d
+   SET status = v.status, reason = v.reason, detail = v.detail, address = v.address,
+       provider_message_id = v.provider, sent_at = v.sent_at, not_before = v.not_before,
+       attempts = d.attempts + v.attempts
+  FROM unnest(%(ids)s::bigint[], %(statuses)s::varchar[], %(reasons)s::varchar[], %(details)s::text[],
+              %(addresses)s::varchar[], %(providers)s::varchar[], %(sent_at)s::timestamptz[],
+              %(not_before)s::timestamptz[], %(attempts)s::int[])
+       AS v(id, status, reason, detail, address, provider, sent_at, not_before, attempts)
+ WHERE d.id = v.id AND d.status = 'sending'
+"""
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -70,17 +85,16 @@ class Settlement:
     def __init__(self, *, now: datetime, max_attempts: int) -> None:
         self.now = now
         self.max_attempts = max_attempts
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []
         self.tally = Tally()
         self.bounced: list[tuple[str, str]] = []
 
     def _row(self, delivery_id: int, status: DeliveryStatus, *, reason: DeliveryReason | None = None,
              detail: str | None = None, address: str | None = None, provider: str | None = None,
              sent_at: datetime | None = None, not_before: datetime | None = None, attempts: int = 0) -> None:
-        self.rows.append({"b_id": delivery_id, "b_status": status, "b_reason": reason,
-                          "b_detail": detail[:_DETAIL_LENGTH] if detail else None, "b_address": address,
-                          "b_provider": provider, "b_sent_at": sent_at, "b_not_before": not_before,
-                          "b_attempts": attempts})
+        self.rows.append((delivery_id, status.value, reason.value if reason is not None else None,
+                          detail[:_DETAIL_LENGTH] if detail else None, address, provider, sent_at, not_before,
+                          attempts))
 
     def skipped(self, items: Iterable[tuple[int, DeliveryReason]]) -> None:
         for delivery_id, reason in items:
@@ -119,7 +133,7 @@ class Settlement:
     def write(self, session: Session, *, workspace_id: int, channel: Channel, campaign_id: int) -> Tally:
         """Apply every collected outcome, and suppress bounced addresses, in the caller's transaction."""
         if self.rows:
-            session.connection().execute(_SETTLE, self.rows)
+            _write_outcomes(session, self.rows)
         suppressions = []
         for address, detail in self.bounced:
             try:
@@ -132,3 +146,15 @@ class Settlement:
             self.tally.suppressed.append(normal)
         insert_ignoring_conflicts(session, Suppression.__table__, suppressions)
         return self.tally
+
+
+def _write_outcomes(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        ids, statuses, reasons, details, addresses, providers, sent_at, not_before, attempts = zip(*rows, strict=True)
+        connection.exec_driver_sql(_SETTLE_PG, {
+            "ids": list(ids), "statuses": list(statuses), "reasons": list(reasons), "details": list(details),
+            "addresses": list(addresses), "providers": list(providers), "sent_at": list(sent_at),
+            "not_before": list(not_before), "attempts": list(attempts)})
+    else:
+        connection.execute(_SETTLE, [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
