@@ -16,11 +16,12 @@ from kempen.api import (
     reports,
     segments,
     sending,
+    stats,
     tracking,
     webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
-               tracking, attribution, reports):
+               tracking, attribution, reports, stats):
     api_router.include_router(module.router)

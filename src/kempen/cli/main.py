@@ -19,6 +19,7 @@ from kempen.cli.imports import import_app
 from kempen.cli.reports import report_app
 from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
+from kempen.cli.stats import stats_app
 from kempen.cli.tracking import bounces_app
 from kempen.cli.worker import worker_command
 from kempen.kit.errors import KempenError
@@ -39,6 +40,7 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(attribution_app, name="attribution")
 app.add_typer(report_app, name="report")
 app.add_typer(bounces_app, name="bounces")
+app.add_typer(stats_app, name="stats")
 
 
 def main() -> None:

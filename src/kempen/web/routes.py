@@ -19,6 +19,7 @@ from kempen.web.views import (
     reports,
     segments,
     session,
+    stats,
     tracking,
     unsubscribe,
 )
@@ -48,5 +49,5 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
-                   attribution, reports):
+                   attribution, reports, stats):
         app.include_router(module.router)

@@ -1,0 +1,7 @@
+"""API routes for the statistics calculators (issue 6; being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
