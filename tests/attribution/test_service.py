@@ -21,7 +21,7 @@ SINCE, UNTIL = ago(days=30), T0 + (T0 - ago(days=1))
 def run(shop: Shop, model: AttributionModel | None = None, **kw: object) -> list[AttributedCredit]:
     shop.session.commit()
     return attribute_conversions(shop.session, workspace_id=shop.workspace_id, since=SINCE, until=UNTIL,
-                                 model=model, **kw)  # type: ignore[arg-type]
+                                 model=model, **kw)
 
 
 def by_campaign(credits: list[AttributedCredit]) -> dict[int, float]:
