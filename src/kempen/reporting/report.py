@@ -23,10 +23,11 @@ from kempen.models import (
     WorkspaceTrackingSettings,
 )
 from kempen.reporting import costs, metrics
+from kempen.reporting.export import sort_rows
 from kempen.reporting.figures import Money, credited, make_figures
 from kempen.reporting.metrics import Counts, Selection
 from kempen.reporting.revenue import attributed_credits
-from kempen.reporting.schemas import CampaignReport, Figures
+from kempen.reporting.schemas import CampaignReport, Figures, WorkspaceReport
 from kempen.reporting.series import time_series
 from kempen.segments import preview as segment_preview
 from kempen.segments import rules
@@ -126,8 +127,16 @@ def _actual_costs(channel_rows: list[Figures]) -> dict[str, Decimal]:
     return {row.key: row.cost for row in channel_rows if row.cost or row.budget is not None}
 
 
+class _ChannelLabels(dict[Any, str]):
+    """Channel names as people read them: "sms" is SMS, "paid_search" is Paid search."""
+
+    def get(self, key: Any, default: Any = None) -> str:
+        text = str(key)
+        return "SMS" if text == "sms" else text.replace("_", " ").capitalize()
+
+
 def _channel_labels() -> dict[Any, str]:
-    return {"email": "Email", "sms": "SMS", "push": "Push"}
+    return _ChannelLabels()
 
 
 def _segment_breakdown(session: Session, sel: Selection, settings: WorkspaceTrackingSettings,
@@ -218,3 +227,12 @@ def _labels(session: Session, workspace_id: int, group: str, chosen: list[Campai
     if group == "total":
         return {"total": "All campaigns"}
     return _channel_labels()
+
+
+def workspace_report(session: Session, *, workspace_id: int, group: str, filters: ReportFilters,
+                     sort: str = "label", descending: bool = False) -> WorkspaceReport:
+    """The workspace-wide table (per channel, campaign or segment), sorted by one column."""
+    rows, settings, model = workspace_rows(session, workspace_id=workspace_id, group=group, filters=filters)
+    return WorkspaceReport(currency=settings.currency, model=model, since=filters.since, until=filters.until,
+                           machine_excluded=settings.exclude_machine_events, group=group,
+                           rows=sort_rows(rows, sort, descending))
