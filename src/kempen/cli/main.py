@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from kempen.cli import sending  # noqa: F401  (adds launch/pause/resume/cancel/status to campaign_app)
 from kempen.cli.accounts import apikeys_app, users_app
-from kempen.cli.attribution import attribution_app
+from kempen.cli.attribution import attribution_command
 from kempen.cli.campaigns import campaign_app
 from kempen.cli.common import err_console
 from kempen.cli.contacts import contacts_app
@@ -37,7 +37,7 @@ app.add_typer(contacts_app, name="contacts")
 app.add_typer(import_app, name="import")
 app.add_typer(segment_app, name="segment")
 app.add_typer(campaign_app, name="campaign")
-app.add_typer(attribution_app, name="attribution")
+app.command("attribution")(attribution_command)
 app.add_typer(report_app, name="report")
 app.add_typer(bounces_app, name="bounces")
 app.add_typer(stats_app, name="stats")
