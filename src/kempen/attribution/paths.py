@@ -83,7 +83,7 @@ def parse_path(text: str) -> tuple[str, ...]:
     """Split `search > email>display` into channel names."""
     channels = tuple(part.strip() for part in text.split(">"))
     if not text.strip() or any(not c for c in channels):
-        raise ValueError(f"the path {text!r} has an empty step")
+        raise ValueError(f"the path {text[:40]!r} has an empty step")
     if len(channels) > MAX_PATH_LENGTH:
         raise ValueError(f"the path has {len(channels)} steps (at most {MAX_PATH_LENGTH})")
     return channels

@@ -23,12 +23,15 @@ MODEL_NAMES = {
 }
 
 
+CHOICES = ("markov", "first", "last", "linear", "time_decay", "position", "all")
+
+
 def _models(name: str) -> list[AttributionModel]:
     key = name.strip().lower().replace("-", "_")
     if key == "all":
         return list(AttributionModel)
     if key not in MODEL_NAMES:
-        raise InvalidInput(f"Unknown model {name!r}; use markov, first, last, linear, time_decay, position or all.")
+        raise InvalidInput(f"Unknown model {name[:20]!r}; use one of {', '.join(CHOICES)}.")
     return [MODEL_NAMES[key]]
 
 
