@@ -75,7 +75,8 @@ def _columns(headers: Sequence[str]) -> dict[str, int]:
                 break
     missing = [HEADER_VARIANTS[f][0] for f in ("path", "conversions") if f not in found]
     if missing:
-        raise InvalidInput(f"The file has no {' or '.join(missing)} column (headers found: {', '.join(headers)}).")
+        raise InvalidInput(f"The file has no {' or '.join(missing)} column.",
+                           errors=[{"headers_found": list(headers)}])
     return found
 
 

@@ -23,15 +23,12 @@ MODEL_NAMES = {
 }
 
 
-CHOICES = ("markov", "first", "last", "linear", "time_decay", "position", "all")
-
-
 def _models(name: str) -> list[AttributionModel]:
     key = name.strip().lower().replace("-", "_")
     if key == "all":
         return list(AttributionModel)
     if key not in MODEL_NAMES:
-        raise InvalidInput(f"Unknown model {name[:20]!r}; use one of {', '.join(CHOICES)}.")
+        raise InvalidInput(f"Unknown model {name[:20]!r}; see --help for the models.")
     return [MODEL_NAMES[key]]
 
 
