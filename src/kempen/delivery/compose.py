@@ -2,13 +2,15 @@
 
 Per batch claim the message's settings and variants are read once (`load_plan`); compiled variants
 are cached per worker by (variant id, updated_at), so CSS inlining and the text-part derivation run
-once per variant, not per email. Per email only the Jinja render, the unsubscribe URL and a small
-frozen payload remain.
+once per variant, not per email. Per email only the Jinja render, the unsubscribe URL, the tracking
+tokens (open pixel, one per tracked link: `kempen.tracking.links.EmailTracker`) and a small frozen
+payload remain. The workspace's tracking settings are read with the plan, once per batch.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +28,9 @@ from kempen.models import Campaign, CampaignMessage, Channel, MessageVariant
 from kempen.templates.compiled import CompiledEmail, compile_email
 from kempen.templates.context import contact_contexts
 from kempen.templates.email import EmailTemplate
+from kempen.templates.links import OPEN_VARIABLE, TRACKER_VARIABLE, TRAP_VARIABLE, Tracking
+from kempen.tracking.links import EmailTracker, tracking_prefix
+from kempen.tracking.settings import get_tracking_settings
 from kempen.tracking.unsubscribe import unsubscribe_url
 
 logger = logging.getLogger("kempen.delivery")
@@ -37,7 +42,7 @@ class AdapterCache:
     """What a worker thread keeps across batches: open channel adapters and compiled variants."""
 
     adapters: dict[Channel, ChannelAdapter] = field(default_factory=dict)
-    compiled: dict[tuple[int, datetime, str], CompiledEmail] = field(default_factory=dict)
+    compiled: dict[tuple[int, datetime, str, Tracking | None], CompiledEmail] = field(default_factory=dict)
 
     def adapter(self, channel: Channel) -> ChannelAdapter:
         """The thread's adapter for a channel, opened on first use (raises InvalidInput if there is none)."""
@@ -48,15 +53,16 @@ class AdapterCache:
             self.adapters[channel] = found
         return found
 
-    def compiled_variant(self, variant: MessageVariant, postal_address: str) -> CompiledEmail:
-        key = (variant.id, variant.updated_at, postal_address)
+    def compiled_variant(self, variant: MessageVariant, postal_address: str,
+                         tracking: Tracking | None = None) -> CompiledEmail:
+        key = (variant.id, variant.updated_at, postal_address, tracking)
         found = self.compiled.get(key)
         if found is None:
             if len(self.compiled) > 256:  # old versions of edited variants, finished campaigns
                 self.compiled.clear()
             template = EmailTemplate(subject=variant.subject, preheader=variant.preheader, html=variant.html,
                                      text=variant.text)
-            found = self.compiled[key] = compile_email(template, postal_address=postal_address)
+            found = self.compiled[key] = compile_email(template, postal_address=postal_address, tracking=tracking)
         return found
 
     def close(self) -> None:
@@ -82,6 +88,8 @@ class MessagePlan:
     reply_to: str | None
     variants: dict[int, MessageVariant]
     postal_address: str
+    # None: neither opens nor clicks are tracked in this workspace.
+    tracking: Tracking | None = None
 
     @property
     def domain(self) -> str:
@@ -97,6 +105,8 @@ def load_plan(session: Session, *, workspace_id: int, campaign_id: int, message_
     settings = get_send_settings(session, workspace_id=workspace_id)
     variants = {v.id: v for v in session.scalars(select(MessageVariant).where(
         MessageVariant.workspace_id == workspace_id, MessageVariant.message_id == message_id))}
+    tracked = get_tracking_settings(session, workspace_id=workspace_id)
+    tracking = Tracking(opens=tracked.track_opens, clicks=tracked.track_clicks)
     rules = AudienceRules.for_message(message.channel, settings, quiet_hours=campaign.respect_quiet_hours,
                                       frequency_cap=campaign.respect_frequency_cap)
     return MessagePlan(workspace_id=workspace_id, campaign_id=campaign_id, message_id=message_id,
@@ -104,7 +114,8 @@ def load_plan(session: Session, *, workspace_id: int, campaign_id: int, message_
                        from_name=message.from_name or settings.from_name,
                        from_email=message.from_email or settings.from_email,
                        reply_to=message.reply_to or settings.reply_to, variants=variants,
-                       postal_address=settings.postal_address)
+                       postal_address=settings.postal_address,
+                       tracking=tracking if tracking.opens or tracking.clicks else None)
 
 
 @dataclass
@@ -122,13 +133,29 @@ def compose_email(session: Session, plan: MessagePlan, recipients: Sequence[Reci
         return composed
     contexts = contact_contexts(session, workspace_id=plan.workspace_id,
                                 contact_ids=[r.contact_id for r in recipients])
-    templates = {vid: cache.compiled_variant(v, plan.postal_address) for vid, v in plan.variants.items()}
+    templates = {vid: cache.compiled_variant(v, plan.postal_address, plan.tracking)
+                 for vid, v in plan.variants.items()}
     head = (("X-Kempen-Workspace", str(plan.workspace_id)), ("X-Kempen-Campaign", str(plan.campaign_id)))
+    prefix = tracking_prefix()
+    unsubscribe_at, preferences_at = len(prefix) + 3, f"{prefix}/p/"
+    # The send second: tokens expire from it, and the machine rules compare clicks with it.
+    issued_at = int(time.time())
+    opens = plan.tracking is not None and plan.tracking.opens
     for recipient in recipients:
         url = unsubscribe_url(workspace_id=plan.workspace_id, contact_id=recipient.contact_id, channel=plan.channel,
                               campaign_id=plan.campaign_id, delivery_id=recipient.delivery_id)
         context: dict[str, Any] = contexts.get(recipient.contact_id, {})
         context["unsubscribe_url"] = url
+        # The preference centre accepts the unsubscribe token under its own path.
+        context["preferences_url"] = preferences_at + url[unsubscribe_at:]
+        if plan.tracking is not None:
+            tracker = EmailTracker(prefix, workspace_id=plan.workspace_id, delivery_id=recipient.delivery_id,
+                                   contact_id=recipient.contact_id, campaign_id=plan.campaign_id,
+                                   message_id=plan.message_id, variant_id=recipient.variant_id,
+                                   issued_at=issued_at, opens=opens)
+            context[TRACKER_VARIABLE] = tracker
+            context[OPEN_VARIABLE] = tracker.open_url
+            context[TRAP_VARIABLE] = tracker.trap_url
         try:
             rendered = templates[recipient.variant_id].render(context)
         except Exception as exc:  # one contact's data must not stop the campaign: record it and go on

@@ -20,7 +20,19 @@ from typing import Any
 
 from jinja2 import nodes
 from jinja2.environment import Template
+from markupsafe import escape
 
+from kempen.templates.links import (
+    HONEYPOT_HTML,
+    OPEN_VARIABLE,
+    PIXEL_HTML,
+    TRACKER_VARIABLE,
+    TRAP_VARIABLE,
+    Tracking,
+    rewrite_links,
+    rewrite_rendered,
+    tracking_markup,
+)
 from kempen.templates.message import (
     PREHEADER_HTML,
     PREHEADER_VARIABLE,
@@ -36,7 +48,7 @@ from kempen.templates.message import (
     parts,
 )
 from kempen.templates.plaintext import html_to_text, link_text, text_template
-from kempen.templates.protect import Unprotectable, protect, restore
+from kempen.templates.protect import Protected, Unprotectable, protect, restore
 from kempen.templates.sandbox import (
     HTML_ENV,
     TEXT_ENV,
@@ -72,6 +84,8 @@ class CompiledEmail:
     text_template: Template | None
     # The HTML as written: a failed render is reported against its line numbers.
     written_html: Template
+    # Opens and clicks tracked (the context then needs `_kempen_tracker`, `_kempen_open`, `_kempen_trap`).
+    tracking: Tracking | None = None
 
     def render(self, context: dict[str, Any]) -> RenderedEmail:
         """Render every part for one contact; raise RenderProblem."""
@@ -104,8 +118,22 @@ class CompiledEmail:
             text = render_template(self.text_template, context, field="text")
         else:
             text = html_to_text(body)
-        return RenderedEmail(subject=subject, preheader=preheader,
-                             html=inline_css(inject_preheader(body, preheader)), text=text)
+        html = inline_css(inject_preheader(body, preheader))
+        if self.tracking is not None:
+            html = _track_rendered(html, context, self.tracking)
+        return RenderedEmail(subject=subject, preheader=preheader, html=html, text=text)
+
+
+def _track_rendered(html: str, context: dict[str, Any], tracking: Tracking) -> str:
+    """Tracking for a template compiled slowly: links rewritten and pixel added after the render."""
+    own = tuple(str(context[name]) for name in (UNSUBSCRIBE_VARIABLE, "preferences_url") if context.get(name))
+    extra = ""
+    if tracking.clicks:
+        html = rewrite_rendered(html, context[TRACKER_VARIABLE].click, own)
+        extra += HONEYPOT_HTML.format(escape(context[TRAP_VARIABLE]))
+    if tracking.opens:
+        extra += PIXEL_HTML.format(escape(context[OPEN_VARIABLE]))
+    return insert_before_body_close(html, extra)
 
 
 def _uses(source: str, name: str) -> bool:
@@ -121,18 +149,22 @@ class _Parts:
     written: dict[str, Template]
     footer: bool          # the HTML has no unsubscribe link: add the footer
     text: str | None      # the written text part, with its footer
+    tracking: Tracking | None
 
 
-def compile_email(template: EmailTemplate, *, postal_address: str = "", inline_once: bool = True) -> CompiledEmail:
+def compile_email(template: EmailTemplate, *, postal_address: str = "", inline_once: bool = True,
+                  tracking: Tracking | None = None) -> CompiledEmail:
     """Check and compile every part of an email template; raise the first TemplateProblem found.
 
     `inline_once=False` inlines per render: the reference the compiled path is tested against.
+    With `tracking`, links become click redirects and a pixel is added (`kempen.templates.links`).
     """
     written = {field: check_template(source, field=field, html=html) for field, source, html in parts(template)}
     text = template.text
     if text is not None and not _uses(text, UNSUBSCRIBE_VARIABLE):
         text += footer_text(postal_address)
-    checked = _Parts(template, postal_address, written, not _uses(template.html, UNSUBSCRIBE_VARIABLE), text)
+    checked = _Parts(template, postal_address, written, not _uses(template.html, UNSUBSCRIBE_VARIABLE), text,
+                     tracking if tracking is not None and (tracking.opens or tracking.clicks) else None)
     if not inline_once:
         return _compile_slow(checked, "inlining per render was asked for")
     try:
@@ -147,13 +179,14 @@ def compile_email(template: EmailTemplate, *, postal_address: str = "", inline_o
 
 def _compile_fast(checked: _Parts) -> CompiledEmail:
     html_source, derived = _inline_once(checked.template, footer=checked.footer,
-                                        postal_address=checked.postal_address)
+                                        postal_address=checked.postal_address, tracking=checked.tracking)
     text_source = derived if checked.text is None else checked.text
     return CompiledEmail(
         fast=True, slow_reason=None, html_source=html_source, text_source=text_source,
         text_written=checked.text is not None, subject_template=checked.written["subject"],
         preheader_template=_preheader(checked), html_template=_compile_generated(html_source, html=True),
-        text_template=_compile_generated(text_source, html=False), written_html=checked.written["html"])
+        text_template=_compile_generated(text_source, html=False), written_html=checked.written["html"],
+        tracking=checked.tracking)
 
 
 def _compile_slow(checked: _Parts, reason: str) -> CompiledEmail:
@@ -166,28 +199,36 @@ def _compile_slow(checked: _Parts, reason: str) -> CompiledEmail:
         text_written=checked.text is not None, subject_template=checked.written["subject"],
         preheader_template=_preheader(checked), html_template=check_template(html_source, field="html", html=True),
         text_template=None if checked.text is None else check_template(checked.text, field="text"),
-        written_html=checked.written["html"])
+        written_html=checked.written["html"], tracking=checked.tracking)
 
 
 def _preheader(checked: _Parts) -> Template | None:
     return checked.written["preheader"] if checked.template.preheader.strip() else None
 
 
-def _inline_once(template: EmailTemplate, *, footer: bool, postal_address: str) -> tuple[str, str]:
+def _inline_once(template: EmailTemplate, *, footer: bool, postal_address: str,
+                 tracking: Tracking | None) -> tuple[str, str]:
     """The HTML source with its CSS inlined, and the text source derived from it."""
     protected = protect(template.html, HTML_ENV)
     body = protected.html
+    if tracking is not None and tracking.clicks:
+        body = rewrite_links(protected, body)[0]
     if footer:
         link = protected.add(f"{{{{ {UNSUBSCRIBE_VARIABLE} }}}}", statement=False)
         body = insert_before_body_close(body, footer_html(link, postal_address))
     text_source = text_template(protected, body)
-    given = body
+    given = body if tracking is None else _add_tracking(protected, body, tracking)
     if template.preheader.strip():
         opening = protected.add(f"{{% if {PREHEADER_VARIABLE} %}}", statement=True, nesting=1)
         value = protected.add(f"{{{{ {PREHEADER_VARIABLE} }}}}", statement=False)
         closing = protected.add("{% endif %}", statement=True, nesting=-1)
         given = insert_after_body_open(body, f"<!--{opening}-->{PREHEADER_HTML.format(value)}<!--{closing}-->")
     return restore(protected, given, short_lines(inline_css(given))), text_source
+
+
+def _add_tracking(protected: Protected, body: str, tracking: Tracking) -> str:
+    # After the text part is derived: the pixel and the honeypot are not shown in it.
+    return insert_before_body_close(body, tracking_markup(protected, tracking))
 
 
 def short_lines(html: str) -> str:

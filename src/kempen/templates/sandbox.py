@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from types import TracebackType
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes, pass_context
 from jinja2 import filters as jinja_filters
 from jinja2.environment import Template
 from jinja2.exceptions import SecurityError, TemplateError
@@ -137,6 +137,22 @@ def date_filter(value: Any, fmt: str = "%d %b %Y") -> str:
     return str(value)
 
 
+# Tracked links (`kempen.templates.links`): the render context's tracker makes each redirect URL.
+LINK_FILTER = "kempen_link"
+TRACKER_VARIABLE = "_kempen_tracker"
+
+
+@pass_context
+def tracked_link(context: Context, value: Any, index: int | None = None) -> Any:
+    """The redirect URL of tracked link `index` (static: ``{{ 3|kempen_link }}``, value is the index)."""
+    # A filter, not a function: Jinja calls filters directly, without the sandbox's per-call checks
+    # (a few microseconds per link per email).
+    tracker = context.get(TRACKER_VARIABLE)
+    if tracker is None:
+        return "" if index is None else value
+    return tracker.click(value) if index is None else tracker.click(index, value)
+
+
 def _loop_guard(iterable: Iterable[Any]) -> Iterator[Any]:
     for item in iterable:
         _check_deadline()
@@ -149,7 +165,7 @@ _FILTERS: dict[str, Callable[..., Any]] = {
     "capitalize": jinja_filters.do_capitalize, "trim": jinja_filters.do_trim,
     "truncate": jinja_filters.do_truncate, "round": jinja_filters.do_round, "length": len,
     "first": jinja_filters.do_first, "last": jinja_filters.do_last, "join": jinja_filters.do_join,
-    "escape": escape, "e": escape, _LOOP_GUARD: _loop_guard,
+    "escape": escape, "e": escape, _LOOP_GUARD: _loop_guard, LINK_FILTER: tracked_link,
 }
 
 

@@ -21,6 +21,9 @@ from kempen.config import get_settings
 from kempen.kit.errors import InvalidInput
 
 UNSUBSCRIBE = "kempen.unsubscribe.v1"
+# Opens and clicks (issue 5): their tokens also carry the second they were issued, and expire.
+OPEN = "kempen.open.v1"
+CLICK = "kempen.click.v1"
 
 
 @lru_cache(maxsize=16)
@@ -64,6 +67,31 @@ def sign_json(purpose: str, compact_json: str) -> str:
     mac = _mac(purpose).copy()
     mac.update(body.encode("ascii"))
     return f"{body}.{_b64(mac.digest())}"
+
+
+class PrefixSigner:
+    """`sign_json` for many payloads that start alike (the tokens of one email), sharing that work.
+
+    The shared head is padded with spaces (valid JSON whitespace) to a multiple of 3 bytes, so its
+    base64 ends on a boundary and is encoded, and fed to the HMAC, once; each token then costs the
+    base64 and HMAC of its own tail only. The tokens are exactly `sign_json`'s format.
+    """
+
+    __slots__ = ("_body", "_mac")
+
+    def __init__(self, purpose: str, head: str) -> None:
+        raw = head.encode()
+        raw += b" " * (-len(raw) % 3)
+        self._body = _b64(raw)
+        self._mac = _mac(purpose).copy()
+        self._mac.update(self._body.encode("ascii"))
+
+    def sign(self, tail: str) -> str:
+        """The token of `head + tail` (tail completes the JSON)."""
+        body = _b64(tail.encode())
+        mac = self._mac.copy()
+        mac.update(body.encode("ascii"))
+        return f"{self._body}{body}.{_b64(mac.digest())}"
 
 
 def read_token(purpose: str, token: str) -> dict[str, Any]:
