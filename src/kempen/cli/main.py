@@ -16,7 +16,7 @@ from kempen.cli.common import err_console
 from kempen.cli.contacts import contacts_app
 from kempen.cli.demo import demo_command
 from kempen.cli.imports import import_app
-from kempen.cli.reports import report_app
+from kempen.cli.reports import report_app, spend_app
 from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
 from kempen.cli.stats import stats_app
@@ -39,6 +39,7 @@ app.add_typer(segment_app, name="segment")
 app.add_typer(campaign_app, name="campaign")
 app.command("attribution")(attribution_command)
 app.add_typer(report_app, name="report")
+app.add_typer(spend_app, name="spend")
 app.add_typer(bounces_app, name="bounces")
 app.add_typer(stats_app, name="stats")
 

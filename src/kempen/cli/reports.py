@@ -1,7 +1,164 @@
-"""`kempen report …` and `kempen spend …`: campaign figures and costs (issue 5; being built)."""
+"""`kempen report …` and `kempen spend …`: campaign figures and costs."""
 
 from __future__ import annotations
 
-import typer
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
 
-report_app = typer.Typer(help="Campaign performance reports (being built).", no_args_is_help=True)
+import typer
+from rich.table import Table
+
+from kempen.attribution.types import AttributionModel
+from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_workspace, session_scope
+from kempen.kit.clock import utcnow
+from kempen.kit.errors import InvalidInput
+from kempen.reporting import costs, export, report, spend_import
+from kempen.reporting.schemas import Figures
+
+report_app = typer.Typer(help="Campaign performance reports.", no_args_is_help=True)
+spend_app = typer.Typer(help="Campaign spend: import ad platforms' reports, list what was spent.",
+                        no_args_is_help=True)
+
+
+class Output(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+
+
+class Group(StrEnum):
+    CHANNEL = "channel"
+    CAMPAIGN = "campaign"
+    SEGMENT = "segment"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def _num(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return f"{value:,}"
+
+
+def _money(value: object) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+# (label, field, how to show it); rows of the text tables, whose columns are the groups.
+LINES = (("Audience", "audience", _num), ("Holdout", "holdout", _num), ("Sent", "sent", _num),
+         ("Delivered", "delivered", _num), ("Bounced", "bounced", _num), ("Unique opens", "opens", _num),
+         ("Open rate", "open_rate", _pct), ("Unique clicks", "clicks", _num), ("Click rate", "click_rate", _pct),
+         ("Click-to-open", "click_to_open_rate", _pct), ("Machine opens", "machine_opens", _num),
+         ("Machine clicks", "machine_clicks", _num), ("Unsubscribes", "unsubscribes", _num),
+         ("Complaints", "complaints", _num), ("Conversions", "conversions", _num), ("Revenue", "revenue", _money),
+         ("Cost", "cost", _money), ("ROI", "roi", _pct), ("ROAS", "roas", _num),
+         ("Cost per acquisition", "cost_per_acquisition", _money))
+
+
+def figures_table(title: str, rows: list[Figures], currency: str) -> Table:
+    """A Rich table with one column per group (campaign, channel, variant...) and one row per figure."""
+    table = Table(title=title, title_justify="left")
+    table.add_column(f"({currency})", no_wrap=True)
+    for row in rows:
+        table.add_column(row.label, justify="right")
+    for label, field, show in LINES:
+        table.add_row(label, *(show(getattr(row, field)) for row in rows))
+    return table
+
+
+@report_app.command("campaign")
+def campaign(campaign_id: int = typer.Argument(..., min=1, help="The campaign's id"),
+             output: Output = typer.Option(Output.TEXT, "--format", "-f", help="text (tables), json or csv"),
+             model: AttributionModel | None = typer.Option(None, "--model", help="Default: the workspace's"),
+             segment: int | None = typer.Option(None, "--segment", min=1, help="Break recipients down by it"),
+             workspace: str | None = WorkspaceOption) -> None:
+    """Show a campaign's figures: totals, per channel and variant, and what it earned and cost."""
+    with session_scope() as session:
+        workspace_id = resolve_workspace(session, workspace).id
+        found = report.campaign_report(session, workspace_id=workspace_id, campaign_id=campaign_id, model=model,
+                                       segment_id=segment)
+    if output == Output.JSON:
+        typer.echo(found.model_dump_json(indent=2))
+        return
+    if output == Output.CSV:
+        typer.echo(export.to_csv(export.campaign_sections(found), found.currency), nl=False)
+        return
+    t = found.totals
+    console.print(f"[bold]{found.name}[/] · {found.status} · model {found.model.value} · "
+                  f"machine opens/clicks {'excluded' if found.machine_excluded else 'included'} "
+                  f"({t.machine_opens:,} / {t.machine_clicks:,})", highlight=False)
+    for title, rows in export.campaign_sections(found):
+        console.print(figures_table(title, list(rows), found.currency))
+    if found.budget:
+        table = Table(title="Budget", title_justify="left")
+        for name in ("Channel", "Planned", "Actual", "Variance"):
+            table.add_column(name, justify="right" if name != "Channel" else "left")
+        for line in found.budget:
+            table.add_row(line.channel, _num(line.planned), _num(line.actual), _num(line.variance))
+        console.print(table)
+
+
+def _day(value: str | None, what: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InvalidInput(f"{what}: {value!r} is not a date in the form YYYY-MM-DD.") from None
+
+
+@report_app.command("channels")
+def channels(group: Group = typer.Option(Group.CHANNEL, "--group", help="channel, campaign or segment"),
+             since: str | None = typer.Option(None, help="First launch day (default: 90 days ago)"),
+             until: str | None = typer.Option(None, help="Last launch day (default: today)"),
+             output: Output = typer.Option(Output.TEXT, "--format", "-f"),
+             model: AttributionModel | None = typer.Option(None, "--model"),
+             workspace: str | None = WorkspaceOption) -> None:
+    """Compare campaigns launched in a period per channel, campaign or segment."""
+    end = _day(until, "--until") or utcnow().date()
+    start = _day(since, "--since") or end - timedelta(days=89)
+    as_dt = lambda d: datetime.combine(d, time.min).replace(tzinfo=utcnow().tzinfo)  # noqa: E731
+    filters = report.ReportFilters(since=as_dt(start), until=as_dt(end + timedelta(days=1)), model=model)
+    with session_scope() as session:
+        workspace_id = resolve_workspace(session, workspace).id
+        found = report.workspace_report(session, workspace_id=workspace_id, group=group.value, filters=filters)
+    if output == Output.JSON:
+        typer.echo(found.model_dump_json(indent=2))
+    elif output == Output.CSV:
+        typer.echo(export.to_csv([(group.value.capitalize(), found.rows)], found.currency), nl=False)
+    else:
+        console.print(figures_table(f"Per {group.value}, launched {start} – {end}", found.rows, found.currency))
+
+
+@spend_app.command("import")
+def import_spend(file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+                 campaign_id: int | None = typer.Option(None, "--campaign", min=1,
+                                                        help="The campaign (unless the file has a campaign column)"),
+                 workspace: str | None = WorkspaceOption) -> None:
+    """Import spend per day and channel from a CSV (date, channel, amount [, currency] [, campaign])."""
+    text = file.read_text(encoding="utf-8-sig")
+    with session_scope() as session:
+        workspace_id = resolve_workspace(session, workspace).id
+        result = spend_import.import_spend_csv(session, workspace_id=workspace_id, actor=cli_actor(), text=text,
+                                               campaign_id=campaign_id, filename=file.name)
+    console.print(f"[green]✓[/] {result.rows:,} rows → {result.days:,} campaign-channel-days, "
+                  f"{result.currency} {result.total:,.2f} ({result.replaced:,} days replaced)", highlight=False)
+
+
+@spend_app.command("list")
+def list_spend(campaign_id: int | None = typer.Option(None, "--campaign", min=1),
+               workspace: str | None = WorkspaceOption) -> None:
+    """List spend, newest day first."""
+    with session_scope() as session:
+        workspace_id = resolve_workspace(session, workspace).id
+        rows = costs.list_spend(session, workspace_id=workspace_id, campaign_id=campaign_id)
+        table = Table()
+        for name in ("Id", "Campaign", "Day", "Channel", "Amount", "Source"):
+            table.add_column(name, justify="right" if name in ("Id", "Amount", "Campaign") else "left")
+        for r in rows:
+            table.add_row(str(r.id), str(r.campaign_id), r.spend_date.isoformat(), r.channel,
+                          f"{r.currency} {r.amount:,.2f}", r.source)
+    console.print(table)
