@@ -1,0 +1,111 @@
+"""The recorder with the database gone: events spooled to disk, the visitor redirected, replayed exactly once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from kempen import db as kempen_db
+from kempen.config import get_settings
+from kempen.models import TouchKind, TrackingEvent
+from kempen.tracking import recorder as recorder_module
+from kempen.tracking.clicks import event_row
+from kempen.tracking.links import EmailTracker, TrackedDelivery
+from kempen.tracking.recorder import Recorder
+from tests.conftest import Tenant
+from tests.delivery.conftest import add_contacts, make_campaign
+
+HTML = '<html><body><a href="https://shop.example/">Shop</a></body></html>'
+
+
+def unreachable(engine: Engine, tmp_path: Path) -> Engine:
+    """An engine of the same kind whose database cannot be reached (nothing listens / no such folder)."""
+    if engine.dialect.name == "postgresql":
+        return kempen_db.make_engine(engine.url.set(port=1).render_as_string(hide_password=False),
+                                     connect_args={"connect_timeout": 2})
+    return kempen_db.make_engine(f"sqlite:///{tmp_path / 'missing' / 'folder' / 'kempen.db'}")
+
+
+@pytest.fixture
+def delivery(session: Session, tenant: Tenant) -> TrackedDelivery:
+    contact_id = add_contacts(session, tenant.id, 1)[0]
+    built = make_campaign(session, tenant.id, html=HTML)
+    return TrackedDelivery(workspace_id=tenant.id, delivery_id=5, contact_id=contact_id,
+                           campaign_id=built.campaign_id, message_id=built.message_id,
+                           variant_id=built.variant_ids[0], issued_at=int(time.time()) - 3600)
+
+
+@pytest.fixture
+def down(db: Engine, tmp_path: Path) -> Iterator[Recorder]:
+    """A recorder whose database is down, spooling to its own folder."""
+    bad = unreachable(db, tmp_path)
+    recorder = Recorder(engine=bad, spool_dir=tmp_path / "spool")
+    yield recorder
+    recorder.close()
+    bad.dispose()
+
+
+def count(session: Session, tenant: Tenant) -> int:
+    session.expire_all()
+    return int(session.scalar(select(func.count()).select_from(TrackingEvent)
+                              .where(TrackingEvent.workspace_id == tenant.id)) or 0)
+
+
+def test_events_are_spooled_while_the_database_is_down_and_replayed_once(
+        db: Engine, session: Session, tenant: Tenant, delivery: TrackedDelivery, down: Recorder,
+        tmp_path: Path) -> None:
+    futures = [down.submit(event_row(TouchKind.CLICK, delivery, url=f"https://shop.example/{i}", link_index=0))
+               for i in range(25)]
+    for future in futures:
+        future.result(timeout=30)  # answered although nothing reached the database
+    assert not down.available and count(session, tenant) == 0
+    down.close()
+    spooled = list((tmp_path / "spool").glob("*.jsonl"))
+    assert len(spooled) >= 1 and sum(len(p.read_text().splitlines()) for p in spooled) == 25
+    # The database is back: a recorder starting up replays the spool, a second one finds nothing left.
+    for _ in range(2):
+        Recorder(engine=db, spool_dir=tmp_path / "spool").close()
+    assert count(session, tenant) == 25
+    assert list((tmp_path / "spool").iterdir()) == []
+    urls = session.scalars(select(TrackingEvent.url).where(TrackingEvent.workspace_id == tenant.id))
+    assert sorted(urls) == sorted(f"https://shop.example/{i}" for i in range(25))
+
+
+def test_a_file_still_being_written_is_not_replayed(db: Engine, session: Session, tenant: Tenant,
+                                                    delivery: TrackedDelivery, down: Recorder,
+                                                    tmp_path: Path) -> None:
+    down.submit(event_row(TouchKind.OPEN, delivery)).result(timeout=30)
+    Recorder(engine=db, spool_dir=tmp_path / "spool").close()  # `down` still holds its file open
+    assert count(session, tenant) == 0
+    down.engine = db  # the database comes back: the next write succeeds and releases the file
+    down.submit(event_row(TouchKind.OPEN, delivery)).result(timeout=30)
+    down.close()
+    Recorder(engine=db, spool_dir=tmp_path / "spool").close()
+    assert count(session, tenant) == 2
+
+
+def test_the_redirect_works_while_the_database_is_down(db: Engine, session: Session, tenant: Tenant,
+                                                      delivery: TrackedDelivery, down: Recorder,
+                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    d = delivery
+    track = EmailTracker(get_settings().base_url, workspace_id=d.workspace_id, delivery_id=d.delivery_id,
+                         contact_id=d.contact_id, campaign_id=d.campaign_id, message_id=d.message_id,
+                         variant_id=d.variant_id, issued_at=d.issued_at, opens=True)
+    # Only the recorder's database is gone (the variant's links are read once, then cached in the process).
+    monkeypatch.setattr(recorder_module, "_recorder", down)
+    client = tenant.client
+    first = client.get(urlsplit(track.click(0)).path, follow_redirects=False)
+    assert first.status_code == 302
+    answers = [client.get(urlsplit(track.click(0)).path, follow_redirects=False).status_code for _ in range(5)]
+    assert answers == [302] * 5
+    assert client.get(urlsplit(track.open_url).path).status_code == 200
+    assert count(session, tenant) == 0
+    down.close()
+    Recorder(engine=db, spool_dir=tmp_path / "spool").close()
+    assert count(session, tenant) == 7
