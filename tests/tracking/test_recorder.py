@@ -74,7 +74,7 @@ def test_events_are_spooled_while_the_database_is_down_and_replayed_once(
     assert count(session, tenant) == 25
     assert list((tmp_path / "spool").iterdir()) == []
     urls = session.scalars(select(TrackingEvent.url).where(TrackingEvent.workspace_id == tenant.id))
-    assert sorted(urls) == sorted(f"https://shop.example/{i}" for i in range(25))
+    assert sorted(u or "" for u in urls) == sorted(f"https://shop.example/{i}" for i in range(25))
 
 
 def test_a_file_still_being_written_is_not_replayed(db: Engine, session: Session, tenant: Tenant,
