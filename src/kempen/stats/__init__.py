@@ -11,11 +11,11 @@ from kempen.stats.means import compare_means
 from kempen.stats.proportions import compare_proportions
 from kempen.stats.sample_size import SampleSize, sample_size_means, sample_size_proportions
 from kempen.stats.srm import SrmResult, sample_ratio_mismatch
-from kempen.stats.types import Comparison, Estimate, MeanArm, ProportionArm, StatsInputError, TestResult
+from kempen.stats.types import Comparison, Estimate, MeanArm, ProportionArm, StatsInputError, TestResult, label
 
 __all__ = [
     "AbResult", "BestResult", "Comparison", "Estimate", "MeanArm", "ProportionArm", "SampleSize", "SrmResult",
     "StatsInputError", "TestResult", "VariantSummary", "analyse_means", "analyse_proportions", "compare_means",
-    "compare_proportions", "probability_best_means", "probability_best_proportions", "sample_ratio_mismatch",
+    "compare_proportions", "label", "probability_best_means", "probability_best_proportions", "sample_ratio_mismatch",
     "sample_size_means", "sample_size_proportions",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from scipy.optimize import brentq
 from scipy.stats import norm
@@ -28,6 +29,10 @@ class SampleSize:
     alpha: float
     power: float
     method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return asdict(self)
 
 
 def _check(alpha: float, power: float, variants: int) -> None:
