@@ -75,3 +75,16 @@ def test_bad_means_and_confidence_are_refused() -> None:
         analyse_means([10, 10], [100.0, 100.0], [10.0, 2_000.0])
     with pytest.raises(StatsInputError, match="confidence"):
         analyse_proportions([10, 10], [1, 2], confidence=95)
+
+
+def test_absurd_sizes_are_refused_not_crashed() -> None:
+    with pytest.raises(StatsInputError, match="not a real audience"):
+        analyse_proportions([10**30, 10**30], [10**29, 10**29])
+    with pytest.raises(StatsInputError, match="sensible size"):
+        analyse_means([10, 10], [1e300, 1e300], [1e308, 1e308])
+
+
+def test_largest_audience_still_works() -> None:
+    result = analyse_proportions([10**12, 10**12], [10**11, 10**11 + 10**6])
+    assert result.best.probabilities is not None and sum(result.best.probabilities) == pytest.approx(1, abs=1e-6)
+    assert result.summary.startswith("Variant B converts 0.0001 points (0.001%) better than A; p = 0.018; 99.1% probability")

@@ -11,7 +11,15 @@ from kempen.stats.means import compare_means
 from kempen.stats.proportions import compare_proportions
 from kempen.stats.sample_size import SampleSize, sample_size_means, sample_size_proportions
 from kempen.stats.srm import SrmResult, sample_ratio_mismatch
-from kempen.stats.types import Comparison, Estimate, MeanArm, ProportionArm, StatsInputError, TestResult, label
+from kempen.stats.types import (
+    Comparison,
+    Estimate,
+    MeanArm,
+    ProportionArm,
+    StatsInputError,
+    TestResult,
+    label,
+)
 
 __all__ = [
     "AbResult", "BestResult", "Comparison", "Estimate", "MeanArm", "ProportionArm", "SampleSize", "SrmResult",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from scipy.stats import chisquare
 
-from kempen.stats.types import StatsInputError, check_count
+from kempen.stats.types import MAX_USERS, StatsInputError, check_count
 
 METHOD = "chi-square goodness-of-fit test of users against the planned split"
 # A real mismatch (a broken assignment, a variant that fails to send) is usually gross and shows a tiny
@@ -45,8 +45,8 @@ def sample_ratio_mismatch(users: Sequence[int], split: Sequence[float] | None = 
                           threshold: float = THRESHOLD) -> SrmResult:
     """Test the observed users per variant against the planned split (equal shares by default)."""
     check_count(users)
-    if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in users):
-        raise StatsInputError("Users per variant must be whole numbers, not negative.")
+    if any(not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_USERS for n in users):
+        raise StatsInputError(f"Users per variant must be whole numbers from 0 to {MAX_USERS:,}.")
     shares = normalise_split(split, len(users))
     total = sum(users)
     if total == 0:

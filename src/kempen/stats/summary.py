@@ -27,7 +27,10 @@ def format_probability(p: float) -> str:
 def _percent(relative: float | None) -> str:
     if relative is None:
         return ""
-    size = round(abs(relative) * 100, 1)
+    size = abs(relative) * 100
+    if size < 0.1:
+        return f" ({size:.2g}%)"
+    size = round(size, 1)
     return f" ({size:.0f}%)" if size >= 10 else f" ({size:.1f}%)"
 
 
@@ -50,7 +53,7 @@ def _difference(result: AbResult, comparison: Comparison) -> str:
     assert diff is not None
     if result.metric == "proportion":
         points = abs(diff) * 100
-        amount = f"{points:.1f}" if points >= 0.1 or points == 0 else f"{points:.2f}"
+        amount = f"{points:.1f}" if points >= 0.1 or points == 0 else f"{points:.2g}"
         if diff == 0:
             return f"Variant {variant} converts at the same rate as {control}"
         word = "better" if diff > 0 else "worse"

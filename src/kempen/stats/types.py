@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAX_VARIANTS = 26  # labelled A…Z
+MAX_USERS = 10**12  # far above any audience; keeps every count exact in a float
 
 
 class StatsInputError(ValueError):
@@ -121,6 +122,8 @@ def check_proportion_arms(arms: Sequence[ProportionArm]) -> None:
             raise StatsInputError(f"Variant {name}: users and conversions must be whole numbers.")
         if arm.n < 0 or arm.conversions < 0:
             raise StatsInputError(f"Variant {name}: users and conversions cannot be negative.")
+        if arm.n > MAX_USERS:
+            raise StatsInputError(f"Variant {name}: more than {MAX_USERS:,} users is not a real audience.")
         if arm.conversions > arm.n:
             raise StatsInputError(f"Variant {name}: {arm.conversions} conversions is more than its {arm.n} users.")
 
@@ -132,8 +135,11 @@ def check_mean_arms(arms: Sequence[MeanArm]) -> None:
         name = label(index)
         if not _is_int(arm.n) or arm.n < 0:
             raise StatsInputError(f"Variant {name}: users must be a whole number, not negative.")
-        if not (math.isfinite(arm.total) and math.isfinite(arm.total_squares)):
-            raise StatsInputError(f"Variant {name}: the sum and the sum of squares must be finite numbers.")
+        if arm.n > MAX_USERS:
+            raise StatsInputError(f"Variant {name}: more than {MAX_USERS:,} users is not a real audience.")
+        if not (math.isfinite(arm.total * arm.total) and math.isfinite(arm.n * arm.total_squares)):
+            raise StatsInputError(f"Variant {name}: the sum and the sum of squares must be finite numbers "
+                                  "of a sensible size.")
         if arm.total_squares < 0:
             raise StatsInputError(f"Variant {name}: a sum of squares cannot be negative.")
         if arm.n == 0 and (arm.total != 0 or arm.total_squares != 0):
