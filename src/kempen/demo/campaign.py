@@ -19,6 +19,7 @@ from kempen.campaigns.settings import update_send_settings
 from kempen.db import unit_of_work
 from kempen.delivery.control import launch_campaign
 from kempen.delivery.schemas import LaunchResult
+from kempen.demo.tracking import create_demo_results
 from kempen.kit.errors import NotFound
 from kempen.models import Channel
 from kempen.segments import schemas as segment_schemas
@@ -148,4 +149,7 @@ def launch_demo_campaign(*, workspace_slug: str) -> LaunchResult | None:
     """Create and launch the demo campaign in the workspace with this slug, in its own transaction."""
     with unit_of_work() as session:
         workspace = accounts.get_workspace_by_slug(session, workspace_slug)
-        return create_demo_campaign(session, workspace_id=workspace.id)
+        launched = create_demo_campaign(session, workspace_id=workspace.id)
+        # A finished campaign with opens, clicks, conversions and costs, for the performance page.
+        create_demo_results(session, workspace_id=workspace.id)
+        return launched
