@@ -1,7 +1,38 @@
-"""API routes for tracking (issue 5; being built)."""
+"""Tracking API: bounce and complaint reports by webhook, topics, conversions and the site key."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+
+from kempen.http.deps import Marketer, SessionDep
+from kempen.kit.errors import InvalidInput, KempenError
+from kempen.tracking import bounces
+from kempen.tracking.dsn import MAX_REPORT_BYTES
+
+router = APIRouter(tags=["tracking"])
+
+
+class ReportTooLarge(KempenError):
+    status = 413
+    title = "Report too large"
+
+
+async def _raw_report(request: Request) -> bytes:
+    if int(request.headers.get("content-length") or 0) > MAX_REPORT_BYTES:
+        raise ReportTooLarge(f"A bounce report is at most {MAX_REPORT_BYTES // 2**20} MiB.")
+    body = await request.body()
+    if len(body) > MAX_REPORT_BYTES:
+        raise ReportTooLarge(f"A bounce report is at most {MAX_REPORT_BYTES // 2**20} MiB.")
+    if not body.strip():
+        raise InvalidInput("Send the report as the raw message (Content-Type: message/rfc822).")
+    return body
+
+
+@router.post("/bounces", openapi_extra={"requestBody": {"required": True, "content": {
+    "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}}})
+def receive_report(session: SessionDep, principal: Marketer,
+                   raw: Annotated[bytes, Depends(_raw_report)]) -> dict[str, Any]:
+    """Apply a DSN or ARF report (the raw message) to this workspace's deliveries; say what it found."""
+    return bounces.process_report(session, raw, workspace_id=principal.workspace_id).as_dict()
