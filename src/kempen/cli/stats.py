@@ -12,6 +12,7 @@ from rich.table import Table
 
 from kempen import stats
 from kempen.cli.common import console, err_console
+from kempen.stats.parsing import parse_list
 from kempen.stats.summary import format_p
 
 stats_app = typer.Typer(help="A/B test statistics: read a test, plan its size.", no_args_is_help=True)
@@ -19,7 +20,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class BadOption(ValueError):
-    """A value on the command line that is not what the option expects."""
+    """A combination of options that does not describe a test."""
 
 
 def exits_on_bad_input(command: F) -> F:
@@ -34,17 +35,6 @@ def exits_on_bad_input(command: F) -> F:
             raise typer.Exit(1) from None
 
     return run  # type: ignore[return-value]
-
-
-def parse_list(text: str | None, option: str, kind: type[int] | type[float]) -> list[Any] | None:
-    """Comma-separated numbers ("10000,10000"), or None when the option was not given."""
-    if text is None:
-        return None
-    try:
-        return [kind(part.strip().replace("_", "")) for part in text.split(",")]
-    except ValueError:
-        what = "whole numbers" if kind is int else "numbers"
-        raise BadOption(f"{option} takes {what} separated by commas, e.g. 10000,10000 (got {text!r}).") from None
 
 
 def _pct(value: float | None, digits: int = 2) -> str:
