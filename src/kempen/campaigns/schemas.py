@@ -37,17 +37,19 @@ class CampaignCreate(_In):
     name: Name
     description: Annotated[str, Field(max_length=5000)] = ""
     segment_id: RowId | None = None
+    topic_id: RowId | None = Field(default=None, description="Contacts who opted out of this topic are skipped")
     holdout_percent: Holdout = Decimal("0")
     respect_quiet_hours: bool = True
     respect_frequency_cap: bool = True
 
 
 class CampaignUpdate(_In):
-    """Change the given fields; `segment_id: null` clears the audience."""
+    """Change the given fields; `segment_id: null` clears the audience, `topic_id: null` the topic."""
 
     name: Name | None = None
     description: Annotated[str, Field(max_length=5000)] | None = None
     segment_id: RowId | None = None
+    topic_id: RowId | None = None
     holdout_percent: Holdout | None = None
     respect_quiet_hours: bool | None = None
     respect_frequency_cap: bool | None = None
@@ -59,6 +61,7 @@ class Campaign(_Out):
     description: str
     status: CampaignStatus
     segment_id: int | None
+    topic_id: int | None = None
     snapshot_id: int | None
     holdout_percent: float
     respect_quiet_hours: bool

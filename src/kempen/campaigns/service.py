@@ -26,14 +26,17 @@ from kempen.kit.errors import Conflict, InvalidInput, NotFound
 from kempen.kit.pagination import keyset_page
 from kempen.models import Campaign, CampaignMessage, CampaignStatus, MessageVariant, Segment
 from kempen.segments import service as segments
+from kempen.tracking import topics
 
 __all__ = ["get_campaign_or_raise", "readiness_problems", "transition", "list_campaigns", "create_campaign",
            "update_campaign", "delete_campaign", "duplicate_campaign", "campaign_detail", "campaign_summaries",
            "message_detail"]
 
 # Changing any of these changes who receives what: an approval no longer holds.
-_AUDIENCE_FIELDS = ("segment_id", "holdout_percent", "respect_quiet_hours", "respect_frequency_cap")
-_COPIED_FIELDS = ("description", "segment_id", "holdout_percent", "respect_quiet_hours", "respect_frequency_cap")
+_AUDIENCE_FIELDS = ("segment_id", "topic_id", "holdout_percent", "respect_quiet_hours", "respect_frequency_cap")
+_COPIED_FIELDS = ("description", "segment_id", "topic_id", "holdout_percent", "respect_quiet_hours",
+                  "respect_frequency_cap")
+_CLEARABLE = ("segment_id", "topic_id")
 _MESSAGE_COPY = ("channel", "name", "from_name", "from_email", "reply_to")
 _VARIANT_COPY = ("name", "split_percent", "subject", "preheader", "html", "text", "body", "content")
 
@@ -51,6 +54,15 @@ def _check_segment(session: Session, workspace_id: int, segment_id: int | None) 
         segments.get_segment(session, workspace_id=workspace_id, segment_id=segment_id)
     except NotFound as exc:  # a bad id in a body is invalid input, not a missing page
         raise InvalidInput(exc.detail, errors=[{"field": "segment_id", "message": exc.detail}]) from None
+
+
+def _check_topic(session: Session, workspace_id: int, topic_id: int | None) -> None:
+    if topic_id is None:
+        return
+    try:
+        topics.get_topic_or_raise(session, workspace_id=workspace_id, topic_id=topic_id)
+    except NotFound as exc:
+        raise InvalidInput(exc.detail, errors=[{"field": "topic_id", "message": exc.detail}]) from None
 
 
 def list_campaigns(session: Session, *, workspace_id: int, status: CampaignStatus | None = None,
@@ -79,6 +91,7 @@ def create_campaign(session: Session, *, workspace_id: int, actor: str, data: sc
     """Create a draft campaign; names are unique in a workspace and the segment must be the workspace's."""
     _check_name_free(session, workspace_id, data.name)
     _check_segment(session, workspace_id, data.segment_id)
+    _check_topic(session, workspace_id, data.topic_id)
     campaign = Campaign(workspace_id=workspace_id, status=CampaignStatus.DRAFT, created_by=actor,
                         **data.model_dump())
     session.add(campaign)
@@ -98,12 +111,13 @@ def update_campaign(session: Session, *, workspace_id: int, actor: str, campaign
     if given.get("description") is None:
         given.pop("description", None)
     changes = {key: value for key, value in given.items()
-               if (value is not None or key == "segment_id") and getattr(campaign, key) != value}
+               if (value is not None or key in _CLEARABLE) and getattr(campaign, key) != value}
     if "name" in changes:
         _check_name_free(session, workspace_id, changes["name"], campaign_id)
     audience = sorted(key for key in changes if key in _AUDIENCE_FIELDS)
     if audience:
         _check_segment(session, workspace_id, changes.get("segment_id"))
+        _check_topic(session, workspace_id, changes.get("topic_id"))
         begin_edit(session, campaign, actor=actor, what=", ".join(audience))
     for key, value in changes.items():
         setattr(campaign, key, value)

@@ -20,7 +20,7 @@ from kempen.cli.reports import report_app, spend_app
 from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
 from kempen.cli.stats import stats_app
-from kempen.cli.tracking import bounces_app
+from kempen.cli.tracking import bounces_app, topics_app
 from kempen.cli.worker import worker_command
 from kempen.kit.errors import KempenError
 
@@ -41,6 +41,7 @@ app.command("attribution")(attribution_command)
 app.add_typer(report_app, name="report")
 app.add_typer(spend_app, name="spend")
 app.add_typer(bounces_app, name="bounces")
+app.add_typer(topics_app, name="topics")
 app.add_typer(stats_app, name="stats")
 
 

@@ -48,12 +48,32 @@ def serve_command(
         upgrade_database(get_engine())  # the embedded database keeps itself current
     console.print(f"Kempen on http://{host}:{port}  (API docs at /docs)")
     sink = _start_sink(f"http://{host}:{port}")
+    bounce_mailbox = _start_bounce_mailbox()
     try:
         uvicorn.run("kempen.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                     log_level="info")
     finally:
         if sink is not None:
             sink.stop()
+        if bounce_mailbox is not None:
+            bounce_mailbox.stop()
+
+
+def _start_bounce_mailbox() -> Any:
+    """With KEMPEN_BOUNCE_SMTP_PORT set, also receive bounce and complaint reports by SMTP."""
+    settings = get_settings()
+    if not settings.bounce_smtp_port:
+        return None
+    from kempen.tracking.inbound import start_bounce_mailbox
+
+    try:
+        mailbox = start_bounce_mailbox(host=settings.bounce_smtp_host, port=settings.bounce_smtp_port)
+    except OSError as exc:
+        console.print(f"[yellow]bounce mailbox not started on {settings.bounce_smtp_host}:"
+                      f"{settings.bounce_smtp_port}: {exc.strerror or exc}[/]")
+        return None
+    console.print(f"Bounce mailbox (DSN/ARF reports) on {settings.bounce_smtp_host}:{mailbox.port}")
+    return mailbox
 
 
 def _start_sink(base: str) -> Any:

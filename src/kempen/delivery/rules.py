@@ -4,7 +4,8 @@ Evaluated at send time (not at launch) so that what happened since launch counts
 unsubscribed a minute ago, an address that bounced in another campaign, a send that used up the
 frequency cap. In order: an address on the channel (no_address); consent for the channel granted
 (unsubscribed when the consent says so, no_consent otherwise, the same definition as the segment
-preview's reachability); the address not suppressed (suppressed); fewer than the cap's count of
+preview's reachability); the address not suppressed (suppressed); not opted out of the campaign's
+topic in the preference centre (topic_opted_out); fewer than the cap's count of
 messages sent on the channel in the cap's window (frequency_cap). Quiet hours in the contact's time
 zone (else the workspace's) do not drop a message: it waits until they end.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kempen.delivery.quiet_hours import quiet_until, zone
 from kempen.models import (
+    Campaign,
     Channel,
     Consent,
     ConsentStatus,
@@ -28,6 +30,7 @@ from kempen.models import (
     Delivery,
     DeliveryReason,
     Suppression,
+    TopicSubscription,
     WorkspaceSendSettings,
 )
 
@@ -96,8 +99,13 @@ def _inputs_query(workspace_id: int, delivery_ids: Sequence[int], rules: Audienc
     return (
         select(Delivery.id, Delivery.contact_id, Delivery.variant_id, Delivery.attempts, send_to.label("address"),
                Contact.time_zone, consent.status.label("consent"), suppression.id.label("suppressed"),
-               recent.label("recent"))
+               TopicSubscription.topic_id.label("topic_opted_out"), recent.label("recent"))
         .join(Contact, and_(Contact.id == Delivery.contact_id, Contact.workspace_id == workspace_id))
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
+        # Topics are opt-out: only a row saying "not subscribed" to the campaign's topic skips the contact.
+        .outerjoin(TopicSubscription, and_(TopicSubscription.contact_id == Delivery.contact_id,
+                                           TopicSubscription.topic_id == Campaign.topic_id,
+                                           TopicSubscription.subscribed.is_(False)))
         .outerjoin(consent, and_(consent.workspace_id == workspace_id, consent.contact_id == Delivery.contact_id,
                                  consent.channel == rules.channel))
         .outerjoin(suppression, and_(suppression.workspace_id == workspace_id,
@@ -114,6 +122,8 @@ def _reason(row: Any, rules: AudienceRules) -> DeliveryReason | None:
         return DeliveryReason.UNSUBSCRIBED if row.consent == ConsentStatus.UNSUBSCRIBED else DeliveryReason.NO_CONSENT
     if row.suppressed is not None:
         return DeliveryReason.SUPPRESSED
+    if row.topic_opted_out is not None:
+        return DeliveryReason.TOPIC_OPTED_OUT
     if rules.cap_count > 0 and row.recent >= rules.cap_count:
         return DeliveryReason.FREQUENCY_CAP
     return None

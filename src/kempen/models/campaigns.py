@@ -89,6 +89,7 @@ class DeliveryReason(enum.StrEnum):
     SUPPRESSED = "suppressed"
     UNSUBSCRIBED = "unsubscribed"
     FREQUENCY_CAP = "frequency_cap"
+    TOPIC_OPTED_OUT = "topic_opted_out"  # opted out of the campaign's topic in the preference centre
     RENDER_ERROR = "render_error"
     BOUNCED = "bounced"              # permanent (5xx) refusal of the address
     REJECTED = "rejected"            # permanent refusal of the message itself
