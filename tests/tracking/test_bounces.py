@@ -30,7 +30,7 @@ from kempen.models import (
 from kempen.tracking import bounces
 from kempen.tracking.reports import parse_report
 from tests.conftest import Tenant
-from tests.delivery.conftest import ACTOR, add_contacts, configure_sending, make_campaign
+from tests.delivery.conftest import ACTOR, add_contacts, configure_sending, make_campaign, new_workspace
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -221,3 +221,34 @@ def test_webhook_is_scoped_and_needs_a_marketer(session: Session, tenant: Tenant
     assert body["kind"] == "dsn" and body["recipients"][0]["matched"] and body["recipients"][0]["suppressed"]
     empty = tenant.client.post("/api/v1/bounces", content=b"", headers=headers | tenant.headers(Role.MARKETER))
     assert empty.status_code == 422 and empty.headers["content-type"].startswith("application/problem+json")
+
+
+def test_bounce_mailbox_and_cli(session: Session, tenant: Tenant, tmp_path: Path) -> None:
+    import smtplib
+
+    from typer.testing import CliRunner
+
+    from kempen.cli.main import app
+    from kempen.tracking.inbound import start_bounce_mailbox
+
+    first, second = sent_delivery(session, tenant.id), sent_delivery(session, new_workspace(session))
+    mailbox = start_bounce_mailbox(host="127.0.0.1", port=0)
+    try:
+        raw = aimed(sample("postfix-hard.eml"), first, sample_address="gone@mail.example.net",
+                    sample_id=POSTFIX_HARD_ID)
+        with smtplib.SMTP("127.0.0.1", mailbox.port) as smtp:
+            smtp.sendmail("", ["bounces@shop.example.com"], raw)
+            smtp.sendmail("", ["bounces@shop.example.com"], sample("not-a-report.eml"))
+    finally:
+        mailbox.stop()
+    assert mailbox.handler.received == 2
+    assert [e.delivery_id for e in events(session, tenant.id, TouchKind.BOUNCE)] == [first.id]
+    path = tmp_path / "export.eml"
+    path.write_bytes(aimed(sample("postfix-delayed.eml"), second, sample_address="full@mail.example.net",
+                           sample_id=POSTFIX_SOFT_ID))
+    result = CliRunner().invoke(app, ["bounces", "process", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"type": "soft"' in result.output and '"matched": true' in result.output
+    assert [e.delivery_id for e in events(session, second.workspace_id, TouchKind.BOUNCE)] == [second.id]
+    missing = CliRunner().invoke(app, ["bounces", "process", str(tmp_path / "nope.eml")])
+    assert missing.exit_code == 1

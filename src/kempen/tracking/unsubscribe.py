@@ -16,8 +16,9 @@ from kempen.audit import service as audit
 from kempen.config import get_settings
 from kempen.contacts.service import get_contact_or_raise
 from kempen.crm.suppressions import unsubscribe_contact
+from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput, NotFound
-from kempen.models import Channel, Consent, ConsentStatus, Workspace
+from kempen.models import Channel, Consent, ConsentStatus, Delivery, TouchKind, TrackingEvent, Workspace
 from kempen.tracking.tokens import UNSUBSCRIBE, read_token, sign_json
 
 
@@ -97,4 +98,21 @@ def unsubscribe_by_token(session: Session, token: str, *, source: str) -> Unsubs
                  entity_type="contact", entity_id=data.contact_id,
                  details={"channel": data.channel.value, "campaign_id": data.campaign_id,
                           "delivery_id": data.delivery_id, "source": source})
+    record_unsubscribe_event(session, data, channel=data.channel, source=source)
     return UnsubscribeOutcome(token=data, contact_found=True, already_unsubscribed=False)
+
+
+def record_unsubscribe_event(session: Session, data: UnsubscribeToken, *, channel: Channel, source: str) -> None:
+    """Write the `unsubscribe` tracking event, with campaign, message and variant of the token's delivery."""
+    delivery = None
+    if data.delivery_id is not None:
+        delivery = session.get(Delivery, data.delivery_id)
+        if delivery is not None and (delivery.workspace_id, delivery.contact_id) != (data.workspace_id,
+                                                                                      data.contact_id):
+            delivery = None
+    session.add(TrackingEvent(
+        workspace_id=data.workspace_id, kind=TouchKind.UNSUBSCRIBE, occurred_at=utcnow(),
+        campaign_id=delivery.campaign_id if delivery else None, message_id=delivery.message_id if delivery else None,
+        variant_id=delivery.variant_id if delivery else None, delivery_id=delivery.id if delivery else None,
+        contact_id=data.contact_id, channel=channel, detail={"source": source}))
+    session.flush()
