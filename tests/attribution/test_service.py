@@ -18,10 +18,10 @@ from tests.conftest import Tenant, make_tenant
 SINCE, UNTIL = ago(days=30), T0 + (T0 - ago(days=1))
 
 
-def run(shop: Shop, model: AttributionModel | None = None, **kw: object) -> list[AttributedCredit]:
+def run(shop: Shop, model: AttributionModel | None = None, campaign_id: int | None = None) -> list[AttributedCredit]:
     shop.session.commit()
     return attribute_conversions(shop.session, workspace_id=shop.workspace_id, since=SINCE, until=UNTIL,
-                                 model=model, **kw)
+                                 model=model, campaign_id=campaign_id)
 
 
 def by_campaign(credits: list[AttributedCredit]) -> dict[int, float]:
