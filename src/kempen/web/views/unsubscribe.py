@@ -27,8 +27,10 @@ _LABELS = {Channel.EMAIL: "emails", Channel.SMS: "text messages", Channel.PUSH: 
 
 
 def _page(request: Request, state: str, *, sender: str = "", channel: Channel = Channel.EMAIL,
-          status_code: int = 200) -> Response:
-    context = {"state": state, "sender": sender, "channel_label": _LABELS.get(channel, "messages")}
+          status_code: int = 200, token: str = "") -> Response:
+    # The preference centre takes the same signed token (`/p/<token>`), linked from here.
+    context = {"state": state, "sender": sender, "channel_label": _LABELS.get(channel, "messages"),
+               "preferences_url": f"/p/{token}" if token and state in ("confirm", "done") else ""}
     return render(request, "unsubscribe/page.html", context, status_code=status_code, headers=_HEADERS)
 
 
@@ -39,7 +41,7 @@ def confirm_page(request: Request, session: SessionDep, token: Token) -> Respons
         data = service.verify_unsubscribe_token(token)
     except InvalidInput:
         return _page(request, "invalid", status_code=400)
-    return _page(request, "confirm", sender=service.sender_name(session, data), channel=data.channel)
+    return _page(request, "confirm", sender=service.sender_name(session, data), channel=data.channel, token=token)
 
 
 @router.post("/u/{token}")
@@ -53,4 +55,4 @@ def unsubscribe(request: Request, session: SessionDep, token: Token,
         return _page(request, "invalid", status_code=400)
     sender = service.sender_name(session, outcome.token)
     return _page(request, "done" if outcome.contact_found else "gone", sender=sender,
-                 channel=outcome.token.channel)
+                 channel=outcome.token.channel, token=token)
