@@ -74,11 +74,14 @@ def test_links_are_rewritten_except_own_pages_mail_phone_anchors_and_opt_outs(fa
     assert 'width="1" height="1"' in rendered.html
 
 
-def test_the_derived_text_part_has_the_same_tracked_links_and_no_pixel() -> None:
-    compiled = compile_email(EmailTemplate(subject="Hi", preheader="", html=HTML), tracking=Tracking())
-    rendered = compiled.render(context(tracker()))
-    assert click_targets(rendered.text) == click_targets(rendered.html)
+def test_the_derived_text_part_keeps_the_links_as_written_and_has_no_pixel() -> None:
+    template = EmailTemplate(subject="Hi", preheader="Soon {{ first_name }}", html=HTML)
+    rendered = compile_email(template, tracking=Tracking()).render(context(tracker()))
+    assert rendered.text == compile_email(template).render(context(tracker())).text
+    assert "https://shop.example/p/0?ref=mail" in rendered.text and "/c/" not in rendered.text
     assert "/o/" not in rendered.text and "/h/" not in rendered.text
+    # With a preheader too, the HTML has its tracked links, pixel and honeypot.
+    assert len(click_targets(rendered.html)) == 3 and "/o/" in rendered.html and "/h/" in rendered.html
 
 
 def test_tracking_off_changes_nothing_and_opens_only_adds_the_pixel() -> None:

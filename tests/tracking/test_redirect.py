@@ -181,3 +181,25 @@ def test_concurrent_clicks_are_all_recorded(session: Session, sent: Sent) -> Non
                                                         follow_redirects=False).status_code, urls))
     assert codes == [302] * 200
     assert sorted(r.delivery_id or 0 for r in events(session, sent)) == list(range(1000, 1200))
+
+
+def test_the_fast_path_answers_like_the_routes(session: Session, sent: Sent, db: object) -> None:
+    from kempen.app import create_app
+    from kempen.web.views.tracking import with_tracking_fast_path
+
+    with TestClient(with_tracking_fast_path(create_app(background=False))) as fast:
+        track = sent.tracker()
+        answer = fast.get(path(track.click(0)), headers={"User-Agent": PERSON}, follow_redirects=False)
+        routed = sent.client.get(path(track.click(0)), headers={"User-Agent": PERSON}, follow_redirects=False)
+        assert answer.status_code == 302 and answer.headers["referrer-policy"] == "no-referrer"
+        strip = (lambda url: url.split("kmp=")[0])  # noqa: E731 - the click id is signed afresh per click
+        assert strip(answer.headers["location"]) == strip(routed.headers["location"])
+        pixel = fast.get(path(track.open_url), headers={"User-Agent": PERSON})
+        assert pixel.content == PIXEL and pixel.headers["content-type"] == "image/gif"
+        assert fast.head(path(track.open_url)).content == b""
+        assert fast.get("/c/garbage", follow_redirects=False).status_code == 400  # on to the routes' page
+        assert fast.get(path(sent.tracker(age_seconds=10**9).click(0)), follow_redirects=False).status_code == 410
+        assert fast.get("/c/a/b", follow_redirects=False).status_code == 404
+    kinds = [(r.kind, r.user_agent) for r in events(session, sent)]
+    assert kinds == [(TouchKind.CLICK, PERSON), (TouchKind.CLICK, PERSON), (TouchKind.OPEN, PERSON),
+                     (TouchKind.OPEN, "testclient")]

@@ -105,6 +105,25 @@ def original_url(click: ClickToken, info: VariantInfo) -> str | None:
 
 def destination(url: str, click: ClickToken, info: VariantInfo) -> str:
     """The URL to redirect to: UTM parameters added (those in the link kept) and the click id."""
+    key = (url, info.add_utm, info.utm_source, info.utm_campaign, info.utm_content, info.channel)
+    found = _with_utm.get(key)
+    if found is None:
+        if len(_with_utm) > 50_000:
+            _with_utm.clear()
+        found = _with_utm[key] = _add_utm(url, info)
+    head, fragment = found
+    d = click.delivery
+    click_id = make_click_id(workspace_id=d.workspace_id, delivery_id=d.delivery_id, contact_id=d.contact_id,
+                             campaign_id=d.campaign_id, variant_id=d.variant_id)
+    # The click id is URL-safe base64 and a dot: nothing to quote.
+    return f"{head}{CLICK_ID_PARAMETER}={click_id}{fragment}"
+
+
+# URL and UTM values -> (the URL up to where the click id goes, "#fragment" or ""): parsed once per link.
+_with_utm: dict[tuple[str, bool, str, str, str, Channel], tuple[str, str]] = {}
+
+
+def _add_utm(url: str, info: VariantInfo) -> tuple[str, str]:
     parts = urlsplit(url)
     present = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
     extra: list[tuple[str, str]] = []
@@ -112,13 +131,10 @@ def destination(url: str, click: ClickToken, info: VariantInfo) -> str:
         extra += [(k, v) for k, v in (("utm_source", info.utm_source), ("utm_medium", info.channel.value),
                                       ("utm_campaign", info.utm_campaign), ("utm_content", info.utm_content))
                   if k not in present and v]
-    d = click.delivery
-    extra.append((CLICK_ID_PARAMETER, make_click_id(workspace_id=d.workspace_id, delivery_id=d.delivery_id,
-                                                    contact_id=d.contact_id, campaign_id=d.campaign_id,
-                                                    variant_id=d.variant_id)))
     added = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in extra)
-    query = f"{parts.query}&{added}" if parts.query else added
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    query = "&".join(q for q in (parts.query, added) if q)
+    head = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    return f"{head}{'&' if query else '?'}", f"#{parts.fragment}" if parts.fragment else ""
 
 
 def event_row(kind: TouchKind, delivery: TrackedDelivery, *, url: str | None = None, link_index: int | None = None,

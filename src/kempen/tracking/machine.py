@@ -14,13 +14,13 @@ scanners follow them all at once), and the hidden honeypot link.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from ipaddress import ip_address, ip_network
 
 CLICK_AFTER_SEND_SECONDS = 10
 BURST_SECONDS = 2.0
+_KEEP = 16
 
 APPLE_PROXY = "apple_privacy_proxy"
 YAHOO_PROXY = "yahoo_proxy"
@@ -36,12 +36,18 @@ _APPLE_NETWORKS = (ip_network("17.0.0.0/8"),)
 # Exchange Online Protection, where Microsoft Defender Safe Links fetches URLs from.
 _MICROSOFT_NETWORKS = tuple(ip_network(n) for n in ("40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14",
                                                     "104.47.0.0/17"))
-_SCANNERS = re.compile(
-    r"barracuda|mimecast|proofpoint|safelinks|bingpreview|symantec|messagelabs|forcepoint|trend ?micro|"
-    r"fortiguard|ironport|sophos|zscaler|checkpoint|cloudmark|vade|spamtitan|"
-    r"python-requests|python-urllib|aiohttp|curl/|wget/|go-http-client|okhttp|java/|libwww-perl|"
-    r"headlesschrome|phantomjs|\bbot\b|bot/|crawler|spider|scanner|preview",
-    re.IGNORECASE)
+# Lowercase substrings of link scanners' and scripts' user agents (plain `in` tests: a regex alternation
+# of these cost ~5 % of a redirect's CPU).
+_SCANNERS = ("barracuda", "mimecast", "proofpoint", "safelinks", "bingpreview", "symantec", "messagelabs",
+             "forcepoint", "trendmicro", "trend micro", "fortiguard", "ironport", "sophos", "zscaler",
+             "checkpoint", "cloudmark", "spamtitan", "python-requests", "python-urllib", "aiohttp", "curl/",
+             "wget/", "go-http-client", "okhttp", "java/", "libwww-perl", "headlesschrome", "phantomjs",
+             "bot/", "bot;", "bot)", " bot ", "crawler", "spider", "scanner", "preview")
+
+
+def _scanner(agent: str) -> bool:
+    lowered = agent.lower()
+    return any(name in lowered for name in _SCANNERS)
 
 
 def _in(ip: str | None, networks: tuple[object, ...]) -> bool:
@@ -65,7 +71,7 @@ def open_reason(user_agent: str | None, ip: str | None) -> str | None:
         return APPLE_PROXY
     if not agent:
         return NO_AGENT
-    if _SCANNERS.search(agent):
+    if _scanner(agent):
         return SCANNER_AGENT
     return None
 
@@ -78,7 +84,7 @@ def click_reason(*, method: str, user_agent: str | None, ip: str | None, issued_
         return HEAD_REQUEST
     if not agent:
         return NO_AGENT
-    if _SCANNERS.search(agent):
+    if _scanner(agent):
         return SCANNER_AGENT
     if _in(ip, _MICROSOFT_NETWORKS):
         return SAFE_LINKS
@@ -109,7 +115,7 @@ class BurstDetector:
             recent = [(at, i) for at, i in self._recent.get(delivery_id, ()) if now - at <= self.window]
             burst = any(i != link_index for _, i in recent)
             recent.append((now, link_index))
-            self._recent[delivery_id] = recent
+            self._recent[delivery_id] = recent[-_KEEP:]  # a flood of clicks on one message stays cheap
             return burst
 
     def _prune(self, now: float) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +37,7 @@ _NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate, max-age=0", 
              "Expires": "0", "X-Robots-Tag": "noindex"}
 # The redirect carries a credential-like token: never pass it on to the destination as a Referer.
 _REDIRECT = {**_NO_STORE, "Referrer-Policy": "no-referrer"}
+_STATUS = {"invalid": 400, "unknown": 404, "expired": 410}
 _bursts = machine.BurstDetector()
 _BURST = timedelta(seconds=machine.BURST_SECONDS)
 _variants: tuple[object, clicks.VariantCache] = (None, clicks.VariantCache())
@@ -77,17 +80,21 @@ def _pixel() -> Response:
     return Response(PIXEL, media_type="image/gif", headers=_NO_STORE)
 
 
-@router.api_route("/o/{token}", methods=["GET", "HEAD"])
-async def open_pixel(request: Request, token: Token) -> Response:
-    """Serve the pixel; record an open when the token is genuine and not expired."""
+async def _record_open(token: str, agent: str | None, ip: str | None) -> None:
+    """Record an open when the token is genuine and not expired (the pixel is served whatever happens)."""
     try:
         delivery = read_open_token(token)
     except InvalidInput:
-        return _pixel()
+        return
     if not delivery.expired():
-        agent, ip = _client(request)
         await _record(clicks.event_row(TouchKind.OPEN, delivery, machine=machine.open_reason(agent, ip),
                                        user_agent=agent, ip=ip))
+
+
+@router.api_route("/o/{token}", methods=["GET", "HEAD"])
+async def open_pixel(request: Request, token: Token) -> Response:
+    """Serve the pixel; record an open when the token is genuine and not expired."""
+    await _record_open(token, *_client(request))
     return _pixel()
 
 
@@ -96,34 +103,55 @@ def _page(request: Request, state: str, *, url: str | None = None, status_code: 
                   headers=_REDIRECT)
 
 
-@router.api_route("/c/{token}", methods=["GET", "HEAD"])
-async def click(request: Request, token: Token) -> Response:
-    """Redirect to the link's destination with UTM parameters and the click id; record the click."""
+@dataclass(frozen=True, slots=True)
+class _Click:
+    state: str  # "ok", or the page to show: "invalid" (400), "unknown" (404), "expired" (410)
+    token: ClickToken | None = None
+    url: str | None = None
+    info: clicks.VariantInfo | None = None
+
+
+async def _resolve_click(token: str) -> _Click:
     try:
         data = read_click_token(token)
     except InvalidInput:
-        return _page(request, "invalid", status_code=400)
+        return _Click("invalid")
     info = await _variant(data.delivery)
     url = None if info is None else clicks.original_url(data, info)
     if info is None or url is None:
-        return _page(request, "unknown", status_code=404)
+        return _Click("unknown")
     if data.delivery.expired():
-        return _page(request, "expired", url=url, status_code=410)
-    await _record_click(request, data, url)
-    return Response(status_code=302, headers={**_REDIRECT, "Location": clicks.destination(url, data, info)})
+        return _Click("expired", data, url)
+    return _Click("ok", data, url, info)
 
 
-async def _record_click(request: Request, data: ClickToken, url: str) -> None:
-    agent, ip = _client(request)
+async def _follow(click: _Click, method: str, agent: str | None, ip: str | None) -> str:
+    """Record a genuine click; return where to send the visitor."""
+    assert click.token is not None and click.url is not None and click.info is not None
+    await _record_click(click.token, click.url, method, agent, ip)
+    return clicks.destination(click.url, click.token, click.info)
+
+
+@router.api_route("/c/{token}", methods=["GET", "HEAD"])
+async def click(request: Request, token: Token) -> Response:
+    """Redirect to the link's destination with UTM parameters and the click id; record the click."""
+    resolved = await _resolve_click(token)
+    if resolved.state != "ok":
+        return _page(request, resolved.state, url=resolved.url, status_code=_STATUS[resolved.state])
+    location = await _follow(resolved, request.method, *_client(request))
+    return Response(status_code=302, headers={**_REDIRECT, "Location": location})
+
+
+async def _record_click(data: ClickToken, url: str, method: str, agent: str | None, ip: str | None) -> None:
     delivery = data.delivery
-    reason = machine.click_reason(method=request.method, user_agent=agent, ip=ip, issued_at=delivery.issued_at,
+    reason = machine.click_reason(method=method, user_agent=agent, ip=ip, issued_at=delivery.issued_at,
                                   now=time.time())
     row = clicks.event_row(TouchKind.CLICK, delivery, url=url, link_index=data.link_index, machine=reason,
                            user_agent=agent, ip=ip)
     if _bursts.click(delivery.delivery_id, data.link_index):
         row.update(machine=True, machine_reason=reason or machine.BURST)
-        since = row["occurred_at"] - _BURST
-        get_recorder().reflag(delivery_id=delivery.delivery_id, since=since, reason=machine.BURST)
+        get_recorder().reflag(delivery_id=delivery.delivery_id, since=row["occurred_at"] - _BURST,
+                              reason=machine.BURST)
     await _record(row)
 
 
@@ -142,3 +170,44 @@ async def honeypot(request: Request, token: Token) -> Response:
                               since=row["occurred_at"] - _BURST, reason=machine.HONEYPOT)
         await _record(row)
     return Response(status_code=204, headers=_REDIRECT)
+
+
+# -- the fast path -------------------------------------------------------------------------------------
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+_PIXEL_HEADERS = [(b"content-type", b"image/gif"), (b"content-length", str(len(PIXEL)).encode()),
+                  *((k.lower().encode(), v.encode()) for k, v in _NO_STORE.items())]
+_REDIRECT_HEADERS = [(b"content-length", b"0"), *((k.lower().encode(), v.encode()) for k, v in _REDIRECT.items())]
+
+
+def with_tracking_fast_path(app: ASGIApp) -> ASGIApp:
+    """Serve pixels and genuine click redirects before the application's routing and middleware.
+
+    The same functions as the routes above, answered in plain ASGI: FastAPI's routing over every route
+    of the application and its request/response objects cost several times the tracking work itself
+    (bench/tracking.py). Anything but a pixel or a redirect (a bad or expired token) goes on to `app`.
+    """
+
+    async def serve(scope: Scope, receive: Callable[[], Awaitable[Any]],
+                    send: Callable[[Any], Awaitable[None]]) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path[:3] in ("/c/", "/o/") and scope["method"] in ("GET", "HEAD") and path.count("/") == 2:
+            agent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"user-agent"), None)
+            client = scope.get("client")
+            ip = client[0] if client else None
+            body = b"" if scope["method"] == "HEAD" else PIXEL
+            if path[1] == "o":
+                await _record_open(path[3:], agent, ip)
+                await send({"type": "http.response.start", "status": 200, "headers": _PIXEL_HEADERS})
+                await send({"type": "http.response.body", "body": body})
+                return
+            resolved = await _resolve_click(path[3:])
+            if resolved.state == "ok":
+                location = await _follow(resolved, scope["method"], agent, ip)
+                await send({"type": "http.response.start", "status": 302,
+                            "headers": [*_REDIRECT_HEADERS, (b"location", location.encode("latin-1"))]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await app(scope, receive, send)
+
+    return serve
