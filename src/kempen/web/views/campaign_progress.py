@@ -40,6 +40,7 @@ REASON_LABELS: dict[DeliveryReason, str] = {
     DeliveryReason.RETRIES_EXHAUSTED: "Gave up after retries",
     DeliveryReason.OUTCOME_UNKNOWN: "Outcome unknown (worker lost)",
     DeliveryReason.CAMPAIGN_CANCELLED: "Campaign cancelled",
+    DeliveryReason.TOPIC_OPTED_OUT: "Opted out of the topic",
 }
 
 
