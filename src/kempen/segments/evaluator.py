@@ -59,6 +59,8 @@ class Dataset:
     lists: dict[int, set[str]] = field(default_factory=dict)
     consents: dict[tuple[int, str], str] = field(default_factory=dict)  # (contact, channel) -> status
     suppressions: set[tuple[str, str]] = field(default_factory=set)  # (channel, address)
+    # Tracked clicks (`tracking_events`): contact_id, campaign (its name), occurred_at, machine.
+    clicks: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -101,8 +103,11 @@ def _matches(rule: rules.Rule, cid: int, env: _Env, chain: tuple[str, ...]) -> b
         found = any(_event_matches(e, cid, rule.event, rule.window, (), env) for e in env.data.events)
         return found != rule.negated
     if isinstance(rule, rules.Clicked):
+        start = v.window_start(rule.window, env.now)
         return any(_event_matches(e, cid, "email_click", rule.window, (), env)
-                   and e["properties"].get("campaign") == rule.campaign for e in env.data.events)
+                   and e["properties"].get("campaign") == rule.campaign for e in env.data.events) or any(
+            c["contact_id"] == cid and c["campaign"] == rule.campaign and not c["machine"]
+            and (start is None or c["occurred_at"] >= start) for c in env.data.clicks)
     if isinstance(rule, rules.HasTag):
         return rule.name in env.data.tags.get(cid, set())
     if isinstance(rule, rules.InList):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, not_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, and_, not_, or_, select, type_coerce, union
 
 from kempen.models import (
+    Campaign,
     Channel,
     Consent,
     ConsentStatus,
@@ -17,16 +18,19 @@ from kempen.models import (
     ListMembership,
     Suppression,
     Tag,
+    TouchKind,
+    TrackingEvent,
 )
+from kempen.segments.compiler import values
 from kempen.segments.compiler.aggregates import event_filters
 from kempen.segments.compiler.context import Context, correlated_exists
 from kempen.segments.compiler.jsonsql import json_value
 from kempen.segments.rules import Clicked, Ever
 
-# Until campaign tracking lands, a click is an `email_click` event whose `campaign` property names it.
+# A click is a tracked human click (`tracking_events`, machine clicks left out) in a campaign of that
+# name, or an `email_click` event whose `campaign` property names it (clicks sent in through the events API).
 CLICK_EVENT = "email_click"
 CLICK_CAMPAIGN_PROPERTY = "campaign"
-
 
 
 def compile_ever(node: Ever, ctx: Context) -> ColumnElement[bool]:
@@ -35,7 +39,20 @@ def compile_ever(node: Ever, ctx: Context) -> ColumnElement[bool]:
 
 
 def compile_clicked(node: Clicked, ctx: Context) -> ColumnElement[bool]:
-    return _correlated(_event_rows(node, ctx))
+    return or_(_correlated(_event_rows(node, ctx)), _correlated(_tracked_clicks(node, ctx)))
+
+
+def _tracked_clicks(node: Clicked, ctx: Context) -> Select[Any]:
+    """The contact ids of human clicks tracked in the campaigns of that name (within the window)."""
+    t = TrackingEvent.__table__.alias("t")
+    k = Campaign.__table__.alias("k")
+    campaigns = select(k.c.id).where(k.c.workspace_id == ctx.ws(), k.c.name == node.campaign)
+    filters = [t.c.workspace_id == ctx.ws(), type_coerce(t.c.kind, String()) == TouchKind.CLICK.value,
+               t.c.machine.is_(False), t.c.campaign_id.in_(campaigns)]
+    start = values.window_start(node.window, ctx.now)
+    if start is not None:
+        filters.append(t.c.occurred_at >= start)
+    return select(t.c.contact_id).where(*filters)
 
 
 def _correlated(rows: Select[Any]) -> ColumnElement[bool]:
@@ -45,6 +62,9 @@ def _correlated(rows: Select[Any]) -> ColumnElement[bool]:
 
 def event_members(node: Ever | Clicked, ctx: Context) -> Select[Any]:
     """The distinct ids of the contacts with such an event (negation aside)."""
+    if isinstance(node, Clicked):
+        both = union(_event_rows(node, ctx), _tracked_clicks(node, ctx)).subquery()
+        return select(both.c[0])
     return _event_rows(node, ctx).distinct()
 
 
