@@ -28,8 +28,9 @@ RULES = [
 @pytest.fixture
 def clicks(session: Session, tenant: Tenant) -> tuple[dict[str, int], Dataset]:
     names = ["human", "machine", "old", "other", "event", "none"]
-    ids = {n: session.scalar(insert(Contact).returning(Contact.id), {"workspace_id": tenant.id, "first_name": n})
-           for n in names}
+    ids: dict[str, int] = {n: int(session.execute(insert(Contact).returning(Contact.id),
+                                                 {"workspace_id": tenant.id, "first_name": n}).scalar_one())
+                           for n in names}
     autumn, winter = (Campaign(workspace_id=tenant.id, name=n, status=CampaignStatus.COMPLETED)
                       for n in ("Autumn", "Winter"))
     session.add_all([autumn, winter])
