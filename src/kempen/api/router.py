@@ -9,6 +9,7 @@ from kempen.api import (
     attribution,
     campaigns,
     contacts,
+    conversions,
     crm,
     imports,
     ingest,
@@ -23,5 +24,5 @@ from kempen.api import (
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
-               tracking, attribution, reports, stats):
+               tracking, conversions, attribution, reports, stats):
     api_router.include_router(module.router)
