@@ -13,6 +13,7 @@ from kempen.web.views import (
     attribution,
     campaigns,
     contacts,
+    conversions,
     inbox,
     preferences,
     profile,
@@ -49,5 +50,5 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
-                   attribution, reports, stats):
+                   attribution, reports, stats, conversions):
         app.include_router(module.router)
