@@ -43,7 +43,7 @@ logger = logging.getLogger("kempen.tracking")
 _TABLE: Table = TrackingEvent.__table__  # type: ignore[assignment]
 _MAX_GROUP = 1000
 # Writer threads: while one group waits for its commit (fsync), the next ones are written.
-WRITERS = 4
+WRITERS = 2
 _REPLAY_EVERY = 5.0
 _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, psycopg.OperationalError,
                 psycopg.InterfaceError, OSError)
@@ -337,6 +337,8 @@ _lock = threading.Lock()
 def get_recorder() -> Recorder:
     """The process's recorder, started on first use (it replays the spool when it starts)."""
     global _recorder
+    if _recorder is not None:  # no lock once started (once per event)
+        return _recorder
     with _lock:
         if _recorder is None:
             _recorder = Recorder()

@@ -192,7 +192,11 @@ def with_tracking_fast_path(app: ASGIApp) -> ASGIApp:
                     send: Callable[[Any], Awaitable[None]]) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if path[:3] in ("/c/", "/o/") and scope["method"] in ("GET", "HEAD") and path.count("/") == 2:
-            agent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"user-agent"), None)
+            agent = None
+            for name, value in scope["headers"]:
+                if name == b"user-agent":
+                    agent = value.decode("latin-1")
+                    break
             client = scope.get("client")
             ip = client[0] if client else None
             body = b"" if scope["method"] == "HEAD" else PIXEL
