@@ -40,14 +40,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("KEMPEN_SECRET_KEY", secrets.token_hex(16))
 
-# Kempen as `kempen serve` runs it, with the tracking fast path in front (see bench/README.md).
+# Kempen as `kempen serve` runs it (the tracking fast path is a middleware of the app; see bench/README.md).
 KEMPEN_APP = '''
 from kempen.app import create_app as create_kempen
-from kempen.web.views.tracking import with_tracking_fast_path
 
 
 def create_app():
-    return with_tracking_fast_path(create_kempen())
+    return create_kempen()
 '''
 
 BASELINE_APP = '''

@@ -12,6 +12,7 @@ from kempen import __version__
 from kempen.api.router import api_router
 from kempen.http.problems import install_problem_handlers
 from kempen.web.routes import mount_web
+from kempen.web.views.tracking import TrackingFastPath
 
 logger = logging.getLogger("kempen")
 
@@ -40,4 +41,7 @@ def create_app(*, background: bool = True) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(api_router)
     mount_web(app)
+    # Pixels and click redirects are answered before routing: they are most of the requests a
+    # sending workspace gets, and routing over every route costs more than the tracking itself.
+    app.add_middleware(TrackingFastPath)
     return app

@@ -57,10 +57,21 @@ def _start_delivery() -> Callable[[], None] | None:
     return start_inprocess_worker()
 
 
+def _start_tracking_recorder() -> None:
+    """Start the tracking event recorder now, so events spooled while the database was away are replayed."""
+    from kempen.tracking.recorder import get_recorder
+
+    try:
+        get_recorder()
+    except Exception:  # the database may still be away; the first event starts it again
+        logger.exception("the tracking recorder did not start")
+
+
 def start_background_workers() -> Callable[[], None]:
     """Start in-process background loops; return a function that stops them."""
     stop = threading.Event()
     stop_delivery = _start_delivery()
+    _start_tracking_recorder()
     threads = [threading.Thread(target=webhook_loop, args=(stop,), name="kempen-webhooks", daemon=True)]
     minutes = get_settings().metrics_refresh_minutes
     if minutes > 0:

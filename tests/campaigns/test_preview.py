@@ -69,6 +69,20 @@ def test_a_saved_variant_for_a_real_contact(world: World) -> None:
         world.id, contact_id, Channel.EMAIL, campaign_id, None)
 
 
+def test_the_preference_link_carries_the_contacts_unsubscribe_token(world: World) -> None:
+    contact_id = make_contact(world)
+    html = HTML.replace("</body>", '<a href="{{ preferences_url }}">Preferences</a></body>')
+    campaign_id, message_id, variant_id = saved_variant(world, subject="s", html=html)
+    shown = preview.preview_variant(world.session, workspace_id=world.id, campaign_id=campaign_id,
+                                    message_id=message_id, variant_id=variant_id, contact_id=contact_id)
+    [unsubscribe] = re.findall(r'href="([^"]+)">Unsubscribe', shown.html)
+    [preferences] = re.findall(r'href="([^"]+)">Preferences', shown.html)
+    assert preferences == unsubscribe.replace("/u/", "/p/")
+    sample = preview.preview_variant(world.session, workspace_id=world.id, campaign_id=campaign_id,
+                                     message_id=message_id, variant_id=variant_id)
+    assert f'href="{preview.PREFERENCES_PLACEHOLDER}">Preferences' in sample.html
+
+
 def test_the_sample_contact_by_default(world: World) -> None:
     campaign_id, message_id, variant_id = saved_variant(world, subject="For {{ first_name }}", html=HTML)
     shown = preview.preview_variant(world.session, workspace_id=world.id, campaign_id=campaign_id,

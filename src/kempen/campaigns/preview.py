@@ -17,11 +17,12 @@ from kempen.models import Channel
 from kempen.templates.context import contact_context, sample_context
 from kempen.templates.email import render_email
 from kempen.templates.sandbox import RenderProblem, TemplateProblem, check_template, render_template
-from kempen.tracking.unsubscribe import unsubscribe_url
+from kempen.tracking.unsubscribe import preferences_url_from, unsubscribe_url
 
 # The sample contact is no one: its link goes nowhere. A real contact's is their real signed link, whose
 # page asks before it unsubscribes (a GET never does), so following it from a preview changes nothing.
 UNSUBSCRIBE_PLACEHOLDER = "#unsubscribe-preview"
+PREFERENCES_PLACEHOLDER = "#preferences-preview"
 # The GSM 03.38 alphabet: an SMS body of these fits 160 characters a part; anything else needs UCS-2 (70).
 _GSM_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
               "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -43,10 +44,12 @@ def preview_context(session: Session, *, workspace_id: int, contact_id: int | No
                     campaign_id: int | None = None) -> dict[str, Any]:
     """The template context of a workspace contact (NotFound if not the workspace's) or of the sample contact."""
     if contact_id is None:
-        return {**sample_context(), "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER}
+        return {**sample_context(), "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+                "preferences_url": PREFERENCES_PLACEHOLDER}
     context = contact_context(session, workspace_id=workspace_id, contact_id=contact_id)
     context["unsubscribe_url"] = unsubscribe_url(workspace_id=workspace_id, contact_id=contact_id, channel=channel,
                                                  campaign_id=campaign_id, delivery_id=None)
+    context["preferences_url"] = preferences_url_from(context["unsubscribe_url"])
     return context
 
 

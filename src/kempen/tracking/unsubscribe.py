@@ -52,6 +52,12 @@ def unsubscribe_url(*, workspace_id: int, contact_id: int, channel: Channel, cam
     return f"{get_settings().base_url.rstrip('/')}/u/{sign_json(UNSUBSCRIBE, payload + '}')}"
 
 
+def preferences_url_from(unsubscribe_link: str) -> str:
+    """The preference-centre URL for the same contact: the same signed token under `/p/`."""
+    base, _, token = unsubscribe_link.rpartition("/u/")
+    return f"{base}/p/{token}"
+
+
 def _int(value: object) -> int:
     if type(value) is not int or value <= 0:
         raise InvalidInput("This link is not valid: it may be incomplete or altered.")
