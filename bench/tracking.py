@@ -6,7 +6,7 @@
 
 Creates a fresh PostgreSQL database (dropped afterwards), migrates it, makes a workspace, contacts and
 a campaign whose variant has one tracked link, and signs a click URL per delivery. Serves Kempen
-(`kempen.app:create_app`, as in production) and a bare Starlette app (same headers and Location, no
+(`kempen.app:create_server_app`, as `kempen serve` runs it) and a bare Starlette app (same headers and Location, no
 token check, no recording) with uvicorn, the same number of workers each, on loopback. Then:
 
 1. max requests/s of each with `wrk` (one thread, `--connections` keep-alive connections; a Lua
@@ -40,13 +40,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("KEMPEN_SECRET_KEY", secrets.token_hex(16))
 
-# Kempen as `kempen serve` runs it (the tracking fast path is a middleware of the app; see bench/README.md).
+# Kempen as `kempen serve` runs it (`create_server_app`: the tracking fast path in front; see bench/README.md).
 KEMPEN_APP = '''
-from kempen.app import create_app as create_kempen
+from kempen.app import create_server_app
 
 
 def create_app():
-    return create_kempen()
+    return create_server_app()
 '''
 
 BASELINE_APP = '''

@@ -12,7 +12,7 @@ from kempen import __version__
 from kempen.api.router import api_router
 from kempen.http.problems import install_problem_handlers
 from kempen.web.routes import mount_web
-from kempen.web.views.tracking import TrackingFastPath
+from kempen.web.views.tracking import ASGIApp, with_tracking_fast_path
 
 logger = logging.getLogger("kempen")
 
@@ -41,7 +41,14 @@ def create_app(*, background: bool = True) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(api_router)
     mount_web(app)
-    # Pixels and click redirects are answered before routing: they are most of the requests a
-    # sending workspace gets, and routing over every route costs more than the tracking itself.
-    app.add_middleware(TrackingFastPath)
     return app
+
+
+def create_server_app() -> ASGIApp:
+    """The application as `kempen serve` runs it: pixels and click redirects answered in front of it.
+
+    They are most of the requests a sending workspace gets, and FastAPI's per-request work (its
+    telemetry check, middleware and routing over every route) costs more than the tracking itself.
+    The routes behind answer the same, and everything else (bad or expired tokens included).
+    """
+    return with_tracking_fast_path(create_app())

@@ -109,3 +109,25 @@ def test_the_redirect_works_while_the_database_is_down(db: Engine, session: Sess
     down.close()
     Recorder(engine=db, spool_dir=tmp_path / "spool").close()
     assert count(session, tenant) == 7
+
+
+def test_awkward_text_is_stored_as_given(db: Engine, session: Session, tenant: Tenant,
+                                         delivery: TrackedDelivery) -> None:
+    """Tabs, newlines, backslashes and quotes survive COPY's text format; NUL, which PostgreSQL text cannot hold, is dropped."""
+    agent = 'Mozilla/5.0 (X11)\t"quoted"\\back\nslash\r\x00end ✓'
+    url = "https://shop.example/a\\b?q=1\t2"
+    recorder = Recorder(engine=db)
+    try:
+        recorder.submit(event_row(TouchKind.CLICK, delivery, url=url, link_index=0, user_agent=agent,
+                                  ip="2001:db8::1")).result(timeout=10)
+        recorder.submit(event_row(TouchKind.OPEN, delivery, machine="apple_mpp")).result(timeout=10)
+    finally:
+        recorder.close()
+    session.expire_all()
+    rows = session.scalars(select(TrackingEvent).where(TrackingEvent.workspace_id == tenant.id)
+                           .order_by(TrackingEvent.id)).all()
+    assert [(r.kind, r.url, r.link_index, r.machine, r.machine_reason, r.ip) for r in rows] == [
+        (TouchKind.CLICK, url, 0, False, None, "2001:db8::1"), (TouchKind.OPEN, None, None, True, "apple_mpp", None)]
+    expected_agent = agent if db.dialect.name == "sqlite" else agent.replace("\x00", "")
+    assert rows[0].user_agent == expected_agent and rows[1].user_agent is None
+    assert rows[0].occurred_at.tzinfo is not None and rows[0].delivery_id == delivery.delivery_id

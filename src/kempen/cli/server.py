@@ -50,7 +50,7 @@ def serve_command(
     sink = _start_sink(f"http://{host}:{port}")
     bounce_mailbox = _start_bounce_mailbox()
     try:
-        uvicorn.run("kempen.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+        uvicorn.run("kempen.app:create_server_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                     log_level="info")
     finally:
         if sink is not None:

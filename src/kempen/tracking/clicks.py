@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
@@ -95,12 +96,14 @@ def original_url(click: ClickToken, info: VariantInfo) -> str | None:
         if not 0 <= click.link_index < len(info.links):
             return None
         url = info.links[click.link_index]
-    if url is None:
-        return None
+    return url if url is not None and _redirectable(url) else None
+
+
+@lru_cache(maxsize=4096)
+def _redirectable(url: str) -> bool:
+    # Parsed once per distinct URL: static links repeat on every click of a campaign.
     parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def destination(url: str, click: ClickToken, info: VariantInfo) -> str:

@@ -14,6 +14,7 @@ scanners follow them all at once), and the hidden honeypot link.
 
 from __future__ import annotations
 
+import re
 import time
 from ipaddress import ip_address, ip_network
 
@@ -44,9 +45,12 @@ _SCANNERS = ("barracuda", "mimecast", "proofpoint", "safelinks", "bingpreview", 
              "bot/", "bot;", "bot)", " bot ", "crawler", "spider", "scanner", "preview")
 
 
+# One compiled alternation: checked on every click, it runs in C instead of a Python loop over the names.
+_SCANNER_PATTERN = re.compile("|".join(re.escape(name) for name in _SCANNERS))
+
+
 def _scanner(agent: str) -> bool:
-    lowered = agent.lower()
-    return any(name in lowered for name in _SCANNERS)
+    return _SCANNER_PATTERN.search(agent.lower()) is not None
 
 
 def _in(ip: str | None, networks: tuple[object, ...], prefixes: tuple[str, ...]) -> bool:

@@ -216,13 +216,3 @@ def with_tracking_fast_path(app: ASGIApp) -> ASGIApp:
 
     return serve
 
-
-class TrackingFastPath:
-    """`with_tracking_fast_path` as a middleware, so the application stays a FastAPI object (tests, mounts)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self._serve = with_tracking_fast_path(app)
-
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:
-        await self._serve(scope, receive, send)
