@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
 from kempen.campaigns import schemas
 from kempen.contacts.schemas import normalise_email
 from kempen.kit.errors import InvalidInput
-from kempen.kit.sql import insert_ignoring_conflicts
+from kempen.kit.sql import get_or_create_settings_row
 from kempen.models import WorkspaceSendSettings
 
 _PLAIN_FIELDS = ("from_name", "postal_address", "frequency_cap_count", "frequency_cap_days", "require_approval")
@@ -20,16 +19,7 @@ _PLAIN_FIELDS = ("from_name", "postal_address", "frequency_cap_count", "frequenc
 
 def get_send_settings(session: Session, *, workspace_id: int) -> WorkspaceSendSettings:
     """Return the workspace's send settings, creating the defaults row on first use."""
-    stmt = select(WorkspaceSendSettings).where(WorkspaceSendSettings.workspace_id == workspace_id)
-    found = session.scalar(stmt)
-    if found is not None:
-        return found
-    # Two first uses at once must not collide: insert-if-absent, then read whichever row won.
-    # Core applies the columns' defaults.
-    insert_ignoring_conflicts(session, WorkspaceSendSettings.__table__, [{"workspace_id": workspace_id}])
-    created = session.scalar(stmt)
-    assert created is not None
-    return created
+    return get_or_create_settings_row(session, WorkspaceSendSettings, workspace_id)
 
 
 def checked_email(value: str, what: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,8 @@ T = TypeVar("T")
 
 # SQLite allows 32,766 bound parameters per statement; stay well below for IN lists.
 IN_CHUNK = 5_000
+
+_Row = TypeVar("_Row")
 
 
 def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
@@ -33,6 +35,20 @@ def insert_ignoring_conflicts(session: Session, table: Any, rows: list[dict[str,
     else:  # pragma: no cover - Kempen supports the two dialects above
         raise NotImplementedError(dialect)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get_or_create_settings_row(session: Session, model: type[_Row], workspace_id: int) -> _Row:
+    """A workspace's one-row settings of `model` (keyed by `workspace_id`), created with its defaults on first use."""
+    stmt = select(model).where(model.workspace_id == workspace_id)  # type: ignore[attr-defined]
+    found = session.scalar(stmt)
+    if found is not None:
+        return found
+    # Two first uses at once must not collide: insert-if-absent (Core applies the columns' defaults),
+    # then read whichever row won.
+    insert_ignoring_conflicts(session, model.__table__, [{"workspace_id": workspace_id}])  # type: ignore[attr-defined]
+    created = session.scalar(stmt)
+    assert created is not None
+    return created
 
 
 def write_rows(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
