@@ -25,6 +25,7 @@ from kempen.models import (
 from kempen.reporting import costs, metrics
 from kempen.reporting.export import sort_rows
 from kempen.reporting.figures import Money, credited, make_figures
+from kempen.reporting.incrementality import campaign_incrementality
 from kempen.reporting.metrics import Counts, Selection
 from kempen.reporting.revenue import attributed_credits
 from kempen.reporting.schemas import CampaignReport, Figures, WorkspaceReport
@@ -117,6 +118,9 @@ def campaign_report(session: Session, *, workspace_id: int, campaign_id: int,
         series=(time_series(session, sel, launched_at=campaign.launched_at, credits=credits)
                 if campaign.launched_at else []),
         budget=costs.budget_lines(_summed(budgets, lambda c, ch: ch), _actual_costs(channel_rows)))
+    report.incrementality = campaign_incrementality(
+        session, workspace_id=workspace_id, campaign_id=campaign_id, launched_at=campaign.launched_at,
+        window_days=settings.click_window_days, currency=settings.currency, cost=report.totals.cost, until=until)
     if segment_id is not None:
         report.segment_name, report.segment_breakdown = _segment_breakdown(
             session, sel, settings, credits, segment_id)

@@ -165,6 +165,50 @@ class BudgetLine(BaseModel):
     variance: Decimal | None  # actual − planned (positive: over budget)
 
 
+class EstimateOut(BaseModel):
+    """A figure with its confidence interval; None with the reason where it cannot be estimated."""
+
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    method: str
+    reason: str | None = None
+
+
+class GroupOutcome(BaseModel):
+    """What one group (treated or holdout) did in the window."""
+
+    contacts: int
+    converted: int
+    revenue: float
+    conversion_rate: float | None
+    revenue_per_contact: float | None
+
+
+class Incrementality(BaseModel):
+    """Treated against holdout: the lift the campaign caused and what it was worth (reporting/incrementality.py)."""
+
+    since: datetime
+    until: datetime
+    confidence: float
+    treated: GroupOutcome
+    holdout: GroupOutcome
+    rate_difference: EstimateOut  # treated rate − holdout rate
+    rate_lift: EstimateOut  # treated rate / holdout rate − 1
+    rate_p_value: float | None
+    rate_test: str
+    rate_test_reason: str | None
+    revenue_difference: EstimateOut  # per contact
+    revenue_lift: EstimateOut
+    revenue_p_value: float | None
+    revenue_test: str
+    revenue_test_reason: str | None
+    incremental_conversions: EstimateOut
+    incremental_revenue: EstimateOut
+    cost: Decimal
+    incremental_roi: EstimateOut
+
+
 class CampaignReport(BaseModel):
     campaign_id: int
     name: str
@@ -181,6 +225,7 @@ class CampaignReport(BaseModel):
     segment_name: str | None = None
     series: list[SeriesPoint]
     budget: list[BudgetLine]
+    incrementality: Incrementality | None = None
 
 
 class WorkspaceReport(BaseModel):
