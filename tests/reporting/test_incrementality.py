@@ -23,7 +23,9 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from kempen.cli.main import app
 from kempen.models import (
     CampaignHoldoutMember,
     Contact,
@@ -192,3 +194,12 @@ def test_performance_page_without_holdout_has_no_section(logged_in: LoggedIn, te
     session.commit()
     html = logged_in.client.get(f"/campaigns/{b.campaign_id}/performance").text
     assert 'id="performance-heading"' in html and 'id="incrementality"' not in html
+
+
+def test_cli_text_shows_the_section(tenant: Tenant, outcomes: Built) -> None:
+    result = CliRunner().invoke(app, ["report", "campaign", str(outcomes.campaign_id), "--workspace",
+                                      tenant.workspace.slug], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Incrementality" in result.output and "9 / 4 / 44.4 % / 26.67" in result.output, result.output
+    assert "-5.6 (" in result.output and "+161.25 (" in result.output, result.output
+    assert "no cost" in result.output  # the reason ROI is undefined

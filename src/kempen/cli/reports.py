@@ -14,7 +14,7 @@ from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_works
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
 from kempen.reporting import costs, export, report, spend_import
-from kempen.reporting.schemas import Figures
+from kempen.reporting.schemas import EstimateOut, Figures, Incrementality
 
 report_app = typer.Typer(help="Campaign performance reports.", no_args_is_help=True)
 spend_app = typer.Typer(help="Campaign spend: import ad platforms' reports, list what was spent.",
@@ -101,6 +101,35 @@ def campaign(campaign_id: int = typer.Argument(..., min=1, help="The campaign's 
         for line in found.budget:
             table.add_row(line.channel, _num(line.planned), _num(line.actual), _num(line.variance))
         console.print(table)
+    if found.incrementality is not None:
+        console.print(incrementality_table(found.incrementality, found.totals, found.currency))
+
+
+def _ci(e: EstimateOut, scale: float = 1.0, fmt: str = "{:+,.2f}") -> str:
+    """An estimate and its interval as text, or "—" and the reason."""
+    if e.estimate is None:
+        return f"— ({e.reason})"
+    text = fmt.format(e.estimate * scale)
+    if e.low is not None and e.high is not None:
+        text += f" ({fmt.format(e.low * scale)} to {fmt.format(e.high * scale)})"
+    return f"{text}; {e.reason}" if e.reason else text
+
+
+def incrementality_table(inc: Incrementality, totals: Figures, currency: str) -> Table:
+    """Treated vs holdout and the incremental figures beside the attributed ones."""
+    table = Table(title=f"Incrementality (holdout; {inc.confidence:.0%} intervals)", title_justify="left")
+    for name in ("Figure", "Incremental (treated vs holdout)", "Attributed"):
+        table.add_column(name, justify="left" if name == "Figure" else "right")
+    for name, g in (("Treated", inc.treated), ("Holdout", inc.holdout)):
+        table.add_row(f"{name}: contacts / converted / rate / revenue per contact",
+                      f"{g.contacts:,} / {g.converted:,} / {_pct(g.conversion_rate)} / {_money(g.revenue_per_contact)}",
+                      "")
+    table.add_row("Conversion rate lift (points)", _ci(inc.rate_difference, 100, "{:+.1f}"), "")
+    table.add_row("Conversion rate lift (relative)", _ci(inc.rate_lift, 100, "{:+.1f} %"), "")
+    table.add_row("Conversions", _ci(inc.incremental_conversions, fmt="{:+,.1f}"), f"{totals.conversions:,.2f}")
+    table.add_row(f"Revenue ({currency})", _ci(inc.incremental_revenue), _money(totals.revenue))
+    table.add_row(f"ROI (cost {_money(inc.cost)})", _ci(inc.incremental_roi, 100, "{:+.1f} %"), _pct(totals.roi))
+    return table
 
 
 def _day(value: str | None, what: str) -> date | None:
