@@ -22,8 +22,16 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Query(max_length=500)]
 
 
+class _TypedForm:
+    """A form kept as typed, so a result's address can be bookmarked and the form refilled from it."""
+
+    def query_string(self) -> str:
+        return urlencode({f.name: getattr(self, f.name) for f in fields(self)  # type: ignore[arg-type]
+                          if getattr(self, f.name)})
+
+
 @dataclass(frozen=True)
-class AbForm:
+class AbForm(_TypedForm):
     """The A/B form as typed: comma-separated lists, one value per variant, control first."""
 
     metric: str = "rate"
@@ -38,12 +46,9 @@ class AbForm:
     def filled(self) -> bool:
         return bool(self.users.strip())
 
-    def query_string(self) -> str:
-        return urlencode({f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)})
-
 
 @dataclass(frozen=True)
-class SampleSizeForm:
+class SampleSizeForm(_TypedForm):
     """The sample-size form as typed; a standard deviation turns it into a calculation for a mean."""
 
     baseline: str = ""
@@ -57,9 +62,6 @@ class SampleSizeForm:
     @property
     def filled(self) -> bool:
         return bool(self.mde.strip())
-
-    def query_string(self) -> str:
-        return urlencode({f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)})
 
 
 def ab_form(metric: Text = "rate", users: Text = "", conversions: Text = "", sums: Text = "",
