@@ -52,10 +52,11 @@ def launch_campaign(session: Session, *, workspace_id: int, campaign_id: int, ac
     campaign.launched_at = now
     session.flush()
     made = materialise(session, workspace_id=workspace_id, campaign_id=campaign_id, snapshot_id=snapshot.id,
-                       batch_size=get_settings().batch_size)
+                       batch_size=get_settings().batch_size, now=now)
     audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign.launched", entity_type="campaign",
                  entity_id=campaign_id, details={"snapshot_id": snapshot.id, "audience": made.audience,
-                                                 "holdout": made.holdout, "deliveries": made.deliveries})
+                                                 "holdout": made.holdout, "universal_holdout": made.universal_holdout,
+                                                 "deliveries": made.deliveries})
     if made.batches == 0:
         complete_if_done(session, workspace_id=workspace_id, campaign_id=campaign_id, now=now)
     session.refresh(campaign)

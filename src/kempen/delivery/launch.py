@@ -8,6 +8,7 @@ same message twice however often this runs; deliveries are grouped per message i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Table, insert, select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kempen.campaigns.service import get_campaign_or_raise
 from kempen.delivery.audience import IdArray, assign_variants, pick_holdout
+from kempen.experiments.universal_holdout import held_out_mask
 from kempen.kit.sql import write_rows
 from kempen.models import (
     BatchStatus,
@@ -37,6 +39,7 @@ _DELIVERY_COLUMNS = ("workspace_id", "campaign_id", "message_id", "variant_id", 
 class Materialised:
     audience: int
     holdout: int
+    universal_holdout: int  # left out before anything else: the workspace's universal holdout
     deliveries: int
     batches: int
 
@@ -80,10 +83,12 @@ def _materialise_message(session: Session, campaign: Campaign, message: Campaign
 
 
 def materialise(session: Session, *, workspace_id: int, campaign_id: int, snapshot_id: int,
-                batch_size: int) -> Materialised:
+                batch_size: int, now: datetime) -> Materialised:
     """Pick the holdout, assign variants and write every delivery and batch of a campaign being launched."""
     campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
-    members = _member_ids(session, workspace_id, snapshot_id)
+    audience = _member_ids(session, workspace_id, snapshot_id)
+    # The universal holdout goes first, so the campaign's own holdout is drawn from those it may reach.
+    members = audience[~held_out_mask(session, workspace_id=workspace_id, contact_ids=audience, at=now)]
     recipients, holdout = pick_holdout(members, campaign.holdout_percent, campaign_id=campaign.id)
     write_rows(session, _table(CampaignHoldoutMember), ("workspace_id", "campaign_id", "contact_id"),
                [(workspace_id, campaign.id, contact) for contact in holdout.tolist()])
@@ -101,4 +106,5 @@ def materialise(session: Session, *, workspace_id: int, campaign_id: int, snapsh
                                              recipients, max(1, batch_size))
         deliveries += written
         batches += made
-    return Materialised(audience=len(members), holdout=len(holdout), deliveries=deliveries, batches=batches)
+    return Materialised(audience=len(audience), holdout=len(holdout), universal_holdout=len(audience) - len(members),
+                        deliveries=deliveries, batches=batches)

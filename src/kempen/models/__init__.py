@@ -62,6 +62,7 @@ from kempen.models.tracking import (
     TouchKind,
     TrackingEvent,
     WorkspaceTrackingSettings,
+    WorkspaceUniversalHoldout,
 )
 
 __all__ = [
@@ -74,5 +75,5 @@ __all__ = [
     "Campaign", "CampaignHoldoutMember", "CampaignMessage", "CampaignStatus", "Delivery", "DeliveryBatch",
     "DeliveryReason", "DeliveryStatus", "MessageVariant", "SinkMessage", "WorkspaceSendSettings",
     "AttributionPathImport", "BounceType", "CampaignBudget", "CampaignSpend", "Conversion", "Topic",
-    "TopicSubscription", "TouchKind", "TrackingEvent", "WorkspaceTrackingSettings",
+    "TopicSubscription", "TouchKind", "TrackingEvent", "WorkspaceTrackingSettings", "WorkspaceUniversalHoldout",
 ]

@@ -152,12 +152,25 @@ class Campaign(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Automatic winner (delivery/winner.py): when `winner_metric` is set, launch sends the variants to
+    # `winner_test_percent` % of the recipients only; at `winner_decide_at` (launch + wait) the variant
+    # that wins on the metric (significant at 95 %, else `winner_fallback`) goes to the rest.
+    winner_metric: Mapped[str | None] = mapped_column(String(32))  # an experiments.Metric value
+    winner_test_percent: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
+    winner_wait_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=240)
+    winner_fallback: Mapped[str] = mapped_column(String(16), nullable=False, default="first")  # WinnerFallback
+    winner_decide_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    winner_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    winner_variant_id: Mapped[int | None] = mapped_column(BigIntId)
+    # What the decision saw: per message, the metric, p-value, probabilities, the reason (shown in the UI).
+    winner_decision: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "name"),
+        Index(None, "status", "winner_decide_at"),
         Index(None, "status", "scheduled_at"),
     )
 

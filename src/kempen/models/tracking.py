@@ -128,6 +128,27 @@ class WorkspaceTrackingSettings(Base):
     updated_at: Mapped[datetime] = updated_at_column()
 
 
+class WorkspaceUniversalHoldout(Base):
+    """A workspace's universal holdout: a fixed share of contacts that gets no campaign for a period.
+
+    Membership is a pure function of (seed, contact id) (experiments/universal_holdout.py), so it needs
+    no table, is the same on every host, and new contacts fall in or out at the same rate.
+    """
+
+    __tablename__ = "workspace_universal_holdouts"
+
+    workspace_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=Decimal("5"))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Drawn when the holdout is first enabled; a new seed (a new period) draws a new group.
+    seed: Mapped[int] = mapped_column(BigIntId, nullable=False, default=0)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    updated_at: Mapped[datetime] = updated_at_column()
+
+
 class CampaignBudget(Base):
     """The planned budget of a campaign on one channel (Kempen's channels or any other, e.g. "paid_search")."""
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kempen.attribution.types import AttributionModel
+from kempen.experiments.schemas import EstimateOut, ExperimentOut
 
 WindowDays = Annotated[int, Field(ge=1, le=90, description="Days (1–90)")]
 Cost = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=6, description="Cost per message (≥ 0)")]
@@ -165,16 +166,6 @@ class BudgetLine(BaseModel):
     variance: Decimal | None  # actual − planned (positive: over budget)
 
 
-class EstimateOut(BaseModel):
-    """A figure with its confidence interval; None with the reason where it cannot be estimated."""
-
-    estimate: float | None = None
-    low: float | None = None
-    high: float | None = None
-    method: str
-    reason: str | None = None
-
-
 class GroupOutcome(BaseModel):
     """What one group (treated or holdout) did in the window."""
 
@@ -226,6 +217,7 @@ class CampaignReport(BaseModel):
     series: list[SeriesPoint]
     budget: list[BudgetLine]
     incrementality: Incrementality | None = None
+    experiments: list[ExperimentOut] = []  # one per message with two or more variants
 
 
 class WorkspaceReport(BaseModel):
