@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from kempen.stats import Estimate
+
 
 class Metric(enum.StrEnum):
     """What a variant comparison is decided on; rates are per recipient a delivery was sent to."""
@@ -33,6 +35,14 @@ class EstimateOut(BaseModel):
     high: float | None = None
     method: str
     reason: str | None = None
+
+
+def estimate_out(estimate: Estimate, scale: float = 1.0) -> EstimateOut:
+    """A statistics estimate for output, every number multiplied by `scale` (scaling keeps the coverage)."""
+    def scaled(x: float | None) -> float | None:
+        return None if x is None else x * scale
+    return EstimateOut(estimate=scaled(estimate.estimate), low=scaled(estimate.low), high=scaled(estimate.high),
+                       method=estimate.method, reason=estimate.reason)
 
 
 class ArmOut(BaseModel):
@@ -78,4 +88,5 @@ class ExperimentOut(BaseModel):
     srm_detected: bool = False  # p < 0.001: the split is not what was planned; distrust the result
     leader_variant_id: int | None = None  # best observed value
     significant: bool = False  # the leader beats every other variant at `confidence`
+    currency: str | None = None  # of revenue per recipient: the workspace currency
     caption: str  # one plain-language sentence, e.g. "B's click rate is 1.2 points higher; 98% probability ..."

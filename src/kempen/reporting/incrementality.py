@@ -2,9 +2,9 @@
 
 Groups: the treated are the contacts with a delivery of the campaign in any status but "cancelled" (intent
 to treat: the holdout is drawn from the audience before send-time rules, so skipped and failed recipients
-stay in, as their like stay in the holdout); the holdout is `campaign_holdout_members`. A conversion is a
-paid or fulfilled order or a `conversions` row with a contact (one linked to an order counts as that
-order), in [launched_at, launched_at + click window). Revenue is counted in the workspace currency only.
+stay in, as their like stay in the holdout); the holdout is `campaign_holdout_members`. Conversions and
+revenue are `experiments.outcomes.contact_outcomes` (the A/B analysis uses the same definition) in
+[launched_at, launched_at + click window).
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from kempen.models import CampaignHoldoutMember, Conversion, Delivery, DeliveryStatus, Order, OrderStatus
+from kempen.experiments.outcomes import contact_outcomes
+from kempen.experiments.schemas import estimate_out
+from kempen.models import CampaignHoldoutMember, Delivery, DeliveryStatus
 from kempen.reporting.schemas import EstimateOut, GroupOutcome, Incrementality
-from kempen.stats import Estimate, MeanArm, ProportionArm, compare_means, compare_proportions
+from kempen.stats import MeanArm, ProportionArm, compare_means, compare_proportions
 
-COUNTED_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 TREATED, HOLDOUT = "treated", "holdout"
 
 
@@ -35,24 +35,10 @@ class GroupStats:
     revenue_squares: float = 0.0
 
 
-def _in_currency(value: Any, currency: Any, wanted: str) -> ColumnElement[Decimal]:
-    """The value where it is in the workspace currency, else 0 (other currencies are not converted)."""
-    return case((func.upper(currency) == wanted.upper(), value), else_=literal(0))
-
-
 def group_stats(session: Session, *, workspace_id: int, campaign_id: int, since: datetime, until: datetime,
                 currency: str) -> dict[str, GroupStats]:
     """Per group, in one query: contacts, how many converted in [since, until), revenue sum and sum of squares."""
-    orders = select(Order.contact_id.label("contact_id"),
-                    _in_currency(Order.amount, Order.currency, currency).label("value")).where(
-        Order.workspace_id == workspace_id, Order.status.in_(COUNTED_ORDER_STATUSES),
-        Order.placed_at >= since, Order.placed_at < until)
-    rows = select(Conversion.contact_id, _in_currency(Conversion.value, Conversion.currency, currency)).where(
-        Conversion.workspace_id == workspace_id, Conversion.contact_id.is_not(None),
-        Conversion.order_id.is_(None), Conversion.occurred_at >= since, Conversion.occurred_at < until)
-    events = union_all(orders, rows).subquery("events")
-    per_contact = (select(events.c.contact_id, func.sum(events.c.value).label("revenue"))
-                   .group_by(events.c.contact_id).subquery("per_contact"))
+    per_contact = contact_outcomes(workspace_id=workspace_id, since=since, until=until, currency=currency)
     treated = select(literal(TREATED).label("grp"), Delivery.contact_id.label("contact_id")).where(
         Delivery.workspace_id == workspace_id, Delivery.campaign_id == campaign_id,
         Delivery.status != DeliveryStatus.CANCELLED).distinct()
@@ -66,14 +52,6 @@ def group_stats(session: Session, *, workspace_id: int, campaign_id: int, since:
             .group_by(groups.c.grp))
     return {grp: GroupStats(int(n), int(converted), float(total or 0), float(squares or 0))
             for grp, n, converted, total, squares in session.execute(stmt)}
-
-
-def _out(estimate: Estimate, scale: float = 1.0) -> EstimateOut:
-    """An estimate for the report, every number multiplied by `scale` (scaling keeps the interval's coverage)."""
-    def scaled(x: float | None) -> float | None:
-        return None if x is None else x * scale
-    return EstimateOut(estimate=scaled(estimate.estimate), low=scaled(estimate.low), high=scaled(estimate.high),
-                       method=estimate.method, reason=estimate.reason)
 
 
 def _roi(revenue: EstimateOut, cost: Decimal) -> EstimateOut:
@@ -103,14 +81,14 @@ def analyse(treated: GroupStats, holdout: GroupStats, *, cost: Decimal, since: d
     means = compare_means([MeanArm(holdout.contacts, holdout.revenue, holdout.revenue_squares),
                            MeanArm(treated.contacts, treated.revenue, treated.revenue_squares)],
                           confidence=confidence)[0]
-    incremental_revenue = _out(means.absolute, treated.contacts)
+    incremental_revenue = estimate_out(means.absolute, treated.contacts)
     return Incrementality(
         since=since, until=until, confidence=confidence, treated=_outcome(treated), holdout=_outcome(holdout),
-        rate_difference=_out(rates.absolute), rate_lift=_out(rates.relative), rate_p_value=rates.test.p_value,
-        rate_test=rates.test.method, rate_test_reason=rates.test.reason,
-        revenue_difference=_out(means.absolute), revenue_lift=_out(means.relative),
+        rate_difference=estimate_out(rates.absolute), rate_lift=estimate_out(rates.relative),
+        rate_p_value=rates.test.p_value, rate_test=rates.test.method, rate_test_reason=rates.test.reason,
+        revenue_difference=estimate_out(means.absolute), revenue_lift=estimate_out(means.relative),
         revenue_p_value=means.test.p_value, revenue_test=means.test.method, revenue_test_reason=means.test.reason,
-        incremental_conversions=_out(rates.absolute, treated.contacts),
+        incremental_conversions=estimate_out(rates.absolute, treated.contacts),
         incremental_revenue=incremental_revenue, cost=cost, incremental_roi=_roi(incremental_revenue, cost))
 
 
