@@ -38,7 +38,7 @@ def test_the_whole_editing_and_review_flow(tenant: Tenant, api_world: World) -> 
     assert campaign["status"] == "draft" and campaign["holdout_percent"] == 5.0
     assert campaign["segment_name"] == "everyone" and campaign["messages"] == []
     readiness = call(tenant, "GET", f"/campaigns/{campaign['id']}/readiness", Role.VIEWER).json()
-    assert readiness == {"ready": False, "problems": ["Add at least one message."]}
+    assert readiness == {"ready": False, "problems": ["Add at least one message."], "warnings": []}
     message = add_email(tenant, campaign["id"])
     assert message["name"] == "Email" and [v["name"] for v in message["variants"]] == ["A"]
     variant_b = call(tenant, "POST", f"/campaigns/{campaign['id']}/messages/{message['id']}/variants",

@@ -29,7 +29,7 @@ def test_launch_progress_and_deliveries(session: Session, tenant: Tenant, other_
     assert response.status_code == 200, response.text
     assert response.json() | {"snapshot_id": 0} == {
         "campaign_id": built.campaign_id, "status": "running", "snapshot_id": 0, "audience": 12, "holdout": 0,
-        "deliveries": 12, "batches": 1}
+        "deliveries": 12, "batches": 1, "winner_rest": 0, "winner_decide_at": None}
     again = client.post(url + "/launch", headers=tenant.headers(Role.MARKETER))
     assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
 

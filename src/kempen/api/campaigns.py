@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi import status as http
 
 from kempen.campaigns import lifecycle, messages, preview, schemas, service, settings
+from kempen.delivery import winner
 from kempen.http.deps import Admin, IdPath, Marketer, SessionDep, Viewer
 from kempen.kit.ids import MAX_ID
 from kempen.kit.pagination import MAX_PAGE
@@ -81,7 +82,8 @@ def duplicate_campaign(session: SessionDep, principal: Marketer, campaign_id: Id
 def readiness(session: SessionDep, principal: Viewer, campaign_id: IdPath) -> schemas.Readiness:
     """What must be fixed before the campaign can be submitted or launched."""
     problems = service.readiness_problems(session, workspace_id=principal.workspace_id, campaign_id=campaign_id)
-    return schemas.Readiness(ready=not problems, problems=problems)
+    warnings = service.readiness_warnings(session, workspace_id=principal.workspace_id, campaign_id=campaign_id)
+    return schemas.Readiness(ready=not problems, problems=problems, warnings=warnings)
 
 
 # The review workflow (launch, schedule, pause, resume and cancel are under "sending")
@@ -119,6 +121,21 @@ def archive(session: SessionDep, principal: Marketer, campaign_id: IdPath) -> An
     """Archive a draft, completed or cancelled campaign."""
     return lifecycle.archive(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
                              actor=principal.actor)
+
+
+# The automatic winner (its settings are fields of the campaign)
+
+@router.post(CAMPAIGN + "/winner", response_model=schemas.Campaign)
+def pick_winner(session: SessionDep, principal: Marketer, campaign_id: IdPath,
+                data: schemas.WinnerPick | None = None) -> Any:
+    """Decide the automatic winner now instead of at `winner_decide_at`, and send it to the rest of the audience.
+
+    Without a body the usual rule decides (the significant leader, else the fallback); with `variant_id` that
+    variant wins its message. 409 if the campaign has no automatic winner, is not running or paused, or has
+    decided already.
+    """
+    return winner.pick_winner_now(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
+                                  actor=principal.actor, variant_id=data.variant_id if data else None)
 
 
 # Messages and variants

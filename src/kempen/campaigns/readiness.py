@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from kempen.campaigns.content import Content, missing_parts, template_problems
 from kempen.campaigns.repository import get_campaign_or_raise, messages_of, variants_by_message
 from kempen.campaigns.settings import get_send_settings
+from kempen.campaigns.winner import winner_problems, winner_warnings
 from kempen.models import CampaignMessage, Channel, MessageVariant, WorkspaceSendSettings
 
 
@@ -29,7 +30,15 @@ def readiness_problems(session: Session, *, workspace_id: int, campaign_id: int)
     for message in messages:
         assert settings is not None
         problems += _message_problems(message, variants.get(message.id, []), settings)
+    if messages:
+        problems += winner_problems(session, campaign, messages, variants)
     return problems
+
+
+def readiness_warnings(session: Session, *, workspace_id: int, campaign_id: int) -> list[str]:
+    """What deserves a look before launch but does not keep the campaign from it."""
+    campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
+    return winner_warnings(session, campaign)
 
 
 def _message_problems(message: CampaignMessage, variants: list[MessageVariant],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,6 +20,14 @@ Source = Annotated[str, Field(max_length=300_000)]
 Split = Annotated[int, Field(ge=1, le=100, description="Percent of the message's audience (1–100)")]
 Holdout = Annotated[Decimal, Field(ge=0, le=50, max_digits=4, decimal_places=2,
                                    description="Percent of the audience kept as a control group (0–50)")]
+# The automatic winner (campaigns/winner.py): the values of experiments.Metric and experiments.WinnerFallback,
+# which this layer may not import.
+WinnerMetric = Literal["open_rate", "click_rate", "conversion_rate", "revenue_per_recipient"]
+WinnerFallback = Literal["first", "leader", "none"]
+TestPercent = Annotated[int, Field(ge=5, le=50, description="Percent of the recipients the variants are tested on "
+                                                            "(5–50); the winner goes to the rest")]
+WaitMinutes = Annotated[int, Field(ge=30, le=7 * 24 * 60, description="Minutes from launch to the decision "
+                                                                     "(30 minutes to 7 days)")]
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -41,6 +49,13 @@ class CampaignCreate(_In):
     holdout_percent: Holdout = Decimal("0")
     respect_quiet_hours: bool = True
     respect_frequency_cap: bool = True
+    winner_metric: WinnerMetric | None = Field(
+        default=None, description="Turns the automatic winner on: the metric the variants are decided on")
+    winner_test_percent: TestPercent = 20
+    winner_wait_minutes: WaitMinutes = 240
+    winner_fallback: WinnerFallback = Field(
+        default="first", description="What the rest gets when no variant is significantly better: the first "
+                                     "variant, the one ahead anyway, or nothing")
 
 
 class CampaignUpdate(_In):
@@ -53,6 +68,10 @@ class CampaignUpdate(_In):
     holdout_percent: Holdout | None = None
     respect_quiet_hours: bool | None = None
     respect_frequency_cap: bool | None = None
+    winner_metric: WinnerMetric | None = Field(default=None, description="null turns the automatic winner off")
+    winner_test_percent: TestPercent | None = None
+    winner_wait_minutes: WaitMinutes | None = None
+    winner_fallback: WinnerFallback | None = None
 
 
 class Campaign(_Out):
@@ -69,6 +88,15 @@ class Campaign(_Out):
     scheduled_at: datetime | None
     launched_at: datetime | None
     finished_at: datetime | None
+    winner_metric: WinnerMetric | None = None
+    winner_test_percent: int = 20
+    winner_wait_minutes: int = 240
+    winner_fallback: WinnerFallback = "first"
+    winner_decide_at: datetime | None = Field(default=None, description="When the winner is picked (launch + wait)")
+    winner_decided_at: datetime | None = None
+    winner_variant_id: int | None = Field(default=None, description="The winner of the first tested message")
+    winner_decision: dict[str, Any] | None = Field(
+        default=None, description="What the decision saw, per message: metric, p-value, probabilities, reason")
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -169,10 +197,17 @@ class CampaignDetail(Campaign):
 class Readiness(BaseModel):
     ready: bool
     problems: list[str] = Field(description="What must be fixed before review or launch")
+    warnings: list[str] = Field(default_factory=list, description="Worth a look, but no obstacle to launch")
 
 
 class ChangeRequest(_In):
     comment: Annotated[str, Field(min_length=1, max_length=2000, description="What should change")]
+
+
+class WinnerPick(_In):
+    """Decide the automatic winner now; with `variant_id`, that variant wins its message whatever the figures."""
+
+    variant_id: RowId | None = None
 
 
 # Previews

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kempen.audit import service as audit
 from kempen.campaigns import schemas
 from kempen.campaigns.lifecycle import begin_edit, label, transition
-from kempen.campaigns.readiness import readiness_problems
+from kempen.campaigns.readiness import readiness_problems, readiness_warnings
 from kempen.campaigns.repository import (
     channels_by_campaign,
     get_campaign_or_raise,
@@ -28,15 +28,17 @@ from kempen.models import Campaign, CampaignMessage, CampaignStatus, MessageVari
 from kempen.segments import service as segments
 from kempen.tracking import topics
 
-__all__ = ["get_campaign_or_raise", "readiness_problems", "transition", "list_campaigns", "create_campaign",
-           "update_campaign", "delete_campaign", "duplicate_campaign", "campaign_detail", "campaign_summaries",
-           "message_detail"]
+__all__ = ["get_campaign_or_raise", "readiness_problems", "readiness_warnings", "transition", "list_campaigns",
+           "create_campaign", "update_campaign", "delete_campaign", "duplicate_campaign", "campaign_detail",
+           "campaign_summaries", "message_detail"]
 
+_WINNER_SETTINGS = ("winner_metric", "winner_test_percent", "winner_wait_minutes", "winner_fallback")
 # Changing any of these changes who receives what: an approval no longer holds.
-_AUDIENCE_FIELDS = ("segment_id", "topic_id", "holdout_percent", "respect_quiet_hours", "respect_frequency_cap")
+_AUDIENCE_FIELDS = ("segment_id", "topic_id", "holdout_percent", "respect_quiet_hours", "respect_frequency_cap",
+                    *_WINNER_SETTINGS)
 _COPIED_FIELDS = ("description", "segment_id", "topic_id", "holdout_percent", "respect_quiet_hours",
-                  "respect_frequency_cap")
-_CLEARABLE = ("segment_id", "topic_id")
+                  "respect_frequency_cap", *_WINNER_SETTINGS)
+_CLEARABLE = ("segment_id", "topic_id", "winner_metric")  # null turns the automatic winner off
 _MESSAGE_COPY = ("channel", "name", "from_name", "from_email", "reply_to")
 _VARIANT_COPY = ("name", "split_percent", "subject", "preheader", "html", "text", "body", "content")
 

@@ -4,6 +4,7 @@ Both choices are deterministic per campaign (seeded from its id, so relaunching 
 gives the same groups) and exact: the holdout is round(percent × audience) contacts, and each
 variant gets its split percentage of the recipients to within one contact (largest remainders).
 The two draws use independent seed streams, so changing the variants never changes the holdout.
+With the automatic winner on, a third stream draws the test share that gets the variants first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy.typing as npt
 IdArray = npt.NDArray[np.int64]
 _HOLDOUT_STREAM = 1
 _SPLIT_STREAM = 2
+_TEST_SHARE_STREAM = 3  # the automatic winner's test share
 
 
 def holdout_size(audience: int, percent: Decimal) -> int:
@@ -34,6 +36,15 @@ def pick_holdout(member_ids: IdArray, percent: Decimal, *, campaign_id: int) -> 
     chosen = np.zeros(len(member_ids), dtype=bool)
     chosen[rng.permutation(len(member_ids))[:size]] = True
     return member_ids[~chosen], member_ids[chosen]
+
+
+def pick_test_share(recipient_ids: IdArray, percent: int, *, campaign_id: int) -> IdArray:
+    """The automatic winner's test group: round(percent %) of the sorted recipient ids, drawn by seed, sorted."""
+    size = holdout_size(len(recipient_ids), Decimal(percent))
+    rng = np.random.default_rng([campaign_id, _TEST_SHARE_STREAM])
+    chosen = np.zeros(len(recipient_ids), dtype=bool)
+    chosen[rng.permutation(len(recipient_ids))[:size]] = True
+    return recipient_ids[chosen]
 
 
 def split_counts(total: int, percents: Sequence[int]) -> list[int]:

@@ -8,9 +8,10 @@ sub-chunks of a batch (a few seconds at most); see docs/delivery.md.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
@@ -50,19 +51,23 @@ def launch_campaign(session: Session, *, workspace_id: int, campaign_id: int, ac
                              reason=f"launch of campaign {campaign.name}", now=now)
     campaign.snapshot_id = snapshot.id
     campaign.launched_at = now
+    if campaign.winner_metric:  # the rest of the audience waits for the automatic winner (delivery/winner.py)
+        campaign.winner_decide_at = now + timedelta(minutes=campaign.winner_wait_minutes)
     session.flush()
     made = materialise(session, workspace_id=workspace_id, campaign_id=campaign_id, snapshot_id=snapshot.id,
                        batch_size=get_settings().batch_size, now=now)
+    details: dict[str, Any] = {"snapshot_id": snapshot.id, "audience": made.audience, "holdout": made.holdout,
+                               "universal_holdout": made.universal_holdout, "deliveries": made.deliveries}
+    if campaign.winner_decide_at is not None:
+        details.update(winner_rest=made.winner_rest, winner_decide_at=campaign.winner_decide_at.isoformat())
     audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign.launched", entity_type="campaign",
-                 entity_id=campaign_id, details={"snapshot_id": snapshot.id, "audience": made.audience,
-                                                 "holdout": made.holdout, "universal_holdout": made.universal_holdout,
-                                                 "deliveries": made.deliveries})
+                 entity_id=campaign_id, details=details)
     if made.batches == 0:
         complete_if_done(session, workspace_id=workspace_id, campaign_id=campaign_id, now=now)
     session.refresh(campaign)
     return LaunchResult(campaign_id=campaign_id, status=campaign.status, snapshot_id=snapshot.id,
                         audience=made.audience, holdout=made.holdout, deliveries=made.deliveries,
-                        batches=made.batches)
+                        batches=made.batches, winner_rest=made.winner_rest, winner_decide_at=campaign.winner_decide_at)
 
 
 def _has_deliveries(session: Session, workspace_id: int, campaign_id: int) -> bool:
@@ -133,14 +138,20 @@ def cancel_pending(session: Session, *, workspace_id: int, campaign_id: int, now
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def winner_settled() -> ColumnElement[bool]:
+    """True for a campaign without an automatic winner or whose winner is decided: nothing more to materialise."""
+    return or_(Campaign.winner_metric.is_(None), Campaign.winner_decided_at.is_not(None))
+
+
 def complete_if_done(session: Session, *, workspace_id: int, campaign_id: int, now: datetime) -> bool:
-    """Mark a running campaign completed when none of its batches is left open; True if this call did."""
+    """Mark a running campaign completed when none of its batches is left open and no winner is still to be
+    decided; True if this call did."""
     open_batch = exists().where(DeliveryBatch.workspace_id == workspace_id, DeliveryBatch.campaign_id == campaign_id,
                                 DeliveryBatch.status.in_(OPEN_BATCH))
     result = session.execute(
         update(Campaign)
         .where(Campaign.workspace_id == workspace_id, Campaign.id == campaign_id,
-               Campaign.status == CampaignStatus.RUNNING, ~open_batch)
+               Campaign.status == CampaignStatus.RUNNING, ~open_batch, winner_settled())
         .values(status=CampaignStatus.COMPLETED, finished_at=now, updated_at=now)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]

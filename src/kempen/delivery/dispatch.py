@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from kempen.delivery.control import OPEN_BATCH, complete_if_done
+from kempen.delivery.control import OPEN_BATCH, complete_if_done, winner_settled
 from kempen.kit.clock import utcnow
 from kempen.models import BatchStatus, Campaign, CampaignStatus, DeliveryBatch
 
@@ -91,7 +91,7 @@ def complete_finished(factory: sessionmaker[Session], *, now: datetime | None = 
     with factory() as session:
         open_batch = exists().where(DeliveryBatch.campaign_id == Campaign.id, DeliveryBatch.status.in_(OPEN_BATCH))
         finished = session.execute(select(Campaign.workspace_id, Campaign.id).where(
-            Campaign.status == CampaignStatus.RUNNING, ~open_batch).limit(100)).all()
+            Campaign.status == CampaignStatus.RUNNING, ~open_batch, winner_settled()).limit(100)).all()
     done = []
     for workspace_id, campaign_id in finished:
         with factory() as session, session.begin():

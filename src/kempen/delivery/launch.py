@@ -15,7 +15,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from kempen.campaigns.service import get_campaign_or_raise
-from kempen.delivery.audience import IdArray, assign_variants, pick_holdout
+from kempen.delivery.audience import IdArray, assign_variants, pick_holdout, pick_test_share
 from kempen.experiments.universal_holdout import held_out_mask
 from kempen.kit.sql import write_rows
 from kempen.models import (
@@ -42,6 +42,7 @@ class Materialised:
     universal_holdout: int  # left out before anything else: the workspace's universal holdout
     deliveries: int
     batches: int
+    winner_rest: int = 0  # recipients waiting for the automatic winner (not given a delivery yet)
 
 
 def _table(model: type) -> Table:
@@ -49,7 +50,8 @@ def _table(model: type) -> Table:
     return table
 
 
-def _member_ids(session: Session, workspace_id: int, snapshot_id: int) -> IdArray:
+def member_ids(session: Session, workspace_id: int, snapshot_id: int) -> IdArray:
+    """The snapshot's members, sorted."""
     stmt = snapshot_member_ids(workspace_id, snapshot_id).order_by(SegmentSnapshotMember.contact_id)
     return np.fromiter(session.scalars(stmt), dtype=np.int64)
 
@@ -71,6 +73,15 @@ def _materialise_message(session: Session, campaign: Campaign, message: Campaign
     labels = assign_variants(count, [v.split_percent for v in variants], campaign_id=campaign.id,
                              message_id=message.id)
     variant_of = np.array([v.id for v in variants], dtype=np.int64)[labels].tolist()
+    return write_deliveries(session, campaign, message, variant_of, recipients, batch_size)
+
+
+def write_deliveries(session: Session, campaign: Campaign, message: CampaignMessage, variant_of: list[int],
+                     recipients: IdArray, batch_size: int) -> tuple[int, int]:
+    """Write a message's deliveries (recipient i gets variant `variant_of[i]`) in batches; (deliveries, batches)."""
+    count = len(recipients)
+    if count == 0:
+        return 0, 0
     sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
     batch_ids = _insert_batches(session, campaign, message.id, sizes)
     batch_of = np.repeat(np.array(batch_ids, dtype=np.int64), sizes).tolist()
@@ -86,10 +97,12 @@ def materialise(session: Session, *, workspace_id: int, campaign_id: int, snapsh
                 batch_size: int, now: datetime) -> Materialised:
     """Pick the holdout, assign variants and write every delivery and batch of a campaign being launched."""
     campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
-    audience = _member_ids(session, workspace_id, snapshot_id)
+    audience = member_ids(session, workspace_id, snapshot_id)
     # The universal holdout goes first, so the campaign's own holdout is drawn from those it may reach.
     members = audience[~held_out_mask(session, workspace_id=workspace_id, contact_ids=audience, at=now)]
     recipients, holdout = pick_holdout(members, campaign.holdout_percent, campaign_id=campaign.id)
+    if campaign.winner_metric:  # the automatic winner: the variants go to the test share, the rest waits
+        recipients = pick_test_share(recipients, campaign.winner_test_percent, campaign_id=campaign.id)
     write_rows(session, _table(CampaignHoldoutMember), ("workspace_id", "campaign_id", "contact_id"),
                [(workspace_id, campaign.id, contact) for contact in holdout.tolist()])
     messages = session.scalars(select(CampaignMessage).where(
@@ -107,4 +120,5 @@ def materialise(session: Session, *, workspace_id: int, campaign_id: int, snapsh
         deliveries += written
         batches += made
     return Materialised(audience=len(audience), holdout=len(holdout), universal_holdout=len(audience) - len(members),
-                        deliveries=deliveries, batches=batches)
+                        deliveries=deliveries, batches=batches,
+                        winner_rest=len(members) - len(holdout) - len(recipients))

@@ -1,7 +1,8 @@
 """The engine loop every worker host runs: scheduled launches, dispatch, completion and the sweeper.
 
-About once a second: launch due scheduled campaigns, queue due batches (up to what the workers can
-take), complete campaigns left without open batches; every few seconds (and once at start, which
+About once a second: launch due scheduled campaigns, decide due automatic winners (which writes the
+rest of their audience), queue due batches (up to what the workers can take), complete campaigns left
+without open batches; every few seconds (and once at start, which
 recovers what a crash of this host left) run the sweeper. Every step is conditional in the
 database, so any number of hosts may run this loop at once.
 """
@@ -13,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +23,7 @@ from kempen.db import get_session_factory
 from kempen.delivery.dispatch import Enqueue, complete_finished, queue_due_batches
 from kempen.delivery.scheduler import launch_due_campaigns
 from kempen.delivery.sweeper import sweep
+from kempen.delivery.winner import decide_due_winners
 
 logger = logging.getLogger("kempen.delivery.loop")
 TICK_SECONDS = 1.0
@@ -51,14 +54,15 @@ class EngineLoop:
         except Exception:  # a failed round (database away, a bug) must not stop the loop: log, go on
             logger.exception("engine loop: %s failed", name)
 
-    def tick(self, *, sweep_now: bool = False) -> None:
-        """One round of the loop (tests call it directly)."""
+    def tick(self, *, sweep_now: bool = False, now: datetime | None = None) -> None:
+        """One round of the loop (tests call it directly, with a simulated `now` if they like)."""
         factory = self._factory()
         if sweep_now:
             self._step("sweeper", lambda: sweep(factory))
-        self._step("scheduler", lambda: launch_due_campaigns(factory))
-        self._step("dispatch", lambda: queue_due_batches(factory, enqueue=self.enqueue, limit=self.room()))
-        self._step("completion", lambda: complete_finished(factory))
+        self._step("scheduler", lambda: launch_due_campaigns(factory, now=now))
+        self._step("winner", lambda: decide_due_winners(factory, now=now))
+        self._step("dispatch", lambda: queue_due_batches(factory, enqueue=self.enqueue, limit=self.room(), now=now))
+        self._step("completion", lambda: complete_finished(factory, now=now))
 
     def wake(self) -> None:
         """Run the next round now (a worker became free), not at the next tick."""

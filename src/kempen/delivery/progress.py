@@ -10,7 +10,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from kempen.campaigns.service import get_campaign_or_raise
-from kempen.delivery.schemas import CampaignProgress, VariantProgress
+from kempen.campaigns.winner import metric_label
+from kempen.delivery.schemas import CampaignProgress, VariantProgress, WinnerProgress
 from kempen.kit.clock import utcnow
 from kempen.models import (
     Campaign,
@@ -91,6 +92,33 @@ def _audience(session: Session, workspace_id: int, campaign: Campaign) -> tuple[
     return audience, holdout
 
 
+def _winner_summary(campaign: Campaign, now: datetime) -> str:
+    decision = campaign.winner_decision or {}
+    if campaign.winner_decided_at is not None:
+        return str(decision.get("summary") or "Winner decided.")
+    due = f"{campaign.winner_decide_at:%Y-%m-%d %H:%M} UTC" if campaign.winner_decide_at else "the set time"
+    testing = f"Testing on {campaign.winner_test_percent} %"
+    if campaign.status == CampaignStatus.CANCELLED:
+        return f"{testing}; cancelled before the winner was picked."
+    if campaign.status == CampaignStatus.PAUSED and campaign.winner_decide_at and campaign.winner_decide_at <= now:
+        return f"{testing}; the winner was due at {due} and is picked when the campaign is resumed."
+    return f"{testing} — winner picked on {metric_label(campaign.winner_metric)} at {due}."
+
+
+def winner_progress(campaign: Campaign, variant_names: dict[int, str], *,
+                    now: datetime | None = None) -> WinnerProgress | None:
+    """The automatic winner's state in words; None when it is off."""
+    if not campaign.winner_metric:
+        return None
+    decision = campaign.winner_decision or {}
+    return WinnerProgress(
+        metric=campaign.winner_metric, test_percent=campaign.winner_test_percent,
+        wait_minutes=campaign.winner_wait_minutes, fallback=campaign.winner_fallback,
+        decide_at=campaign.winner_decide_at, decided_at=campaign.winner_decided_at,
+        variant_id=campaign.winner_variant_id, variant_name=variant_names.get(campaign.winner_variant_id or 0),
+        summary=_winner_summary(campaign, now or utcnow()), messages=list(decision.get("messages") or []))
+
+
 def campaign_progress(session: Session, *, workspace_id: int, campaign_id: int,
                       now: datetime | None = None) -> CampaignProgress:
     """Audience, holdout, deliveries by status and reason, per-variant sends, send rate and ETA."""
@@ -109,11 +137,12 @@ def campaign_progress(session: Session, *, workspace_id: int, campaign_id: int,
     elif rate > 0 and campaign.status == CampaignStatus.RUNNING:
         eta = round(left / rate, 1)
     finished = campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
+    variants = _variants(session, workspace_id, campaign_id, tally)
     return CampaignProgress(
         campaign_id=campaign_id, status=campaign.status, scheduled_at=campaign.scheduled_at,
         launched_at=campaign.launched_at, finished_at=campaign.finished_at, audience=audience, holdout=holdout,
         deliveries=total, by_status={s: by_status[s] for s in DeliveryStatus}, skipped_by_reason=dict(tally.skipped),
         failed_by_reason=dict(tally.failed), deferred=tally.deferred,
-        variants=_variants(session, workspace_id, campaign_id, tally), rate_per_second=round(rate, 2),
-        eta_seconds=eta, done=done,
-        percent_done=round(100.0 * done / total, 1) if total else (100.0 if finished else 0.0))
+        variants=variants, rate_per_second=round(rate, 2), eta_seconds=eta, done=done,
+        percent_done=round(100.0 * done / total, 1) if total else (100.0 if finished else 0.0),
+        winner=winner_progress(campaign, {v.variant_id: v.name for v in variants}, now=now))

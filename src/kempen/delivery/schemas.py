@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +18,8 @@ class LaunchResult(BaseModel):
     holdout: int = Field(description="Contacts kept out as the control group")
     deliveries: int = Field(description="Messages to send (one per recipient and campaign message)")
     batches: int
+    winner_rest: int = Field(default=0, description="Recipients waiting for the automatic winner")
+    winner_decide_at: datetime | None = Field(default=None, description="When the automatic winner is picked")
 
 
 class ScheduleRequest(BaseModel):
@@ -31,6 +34,22 @@ class VariantProgress(BaseModel):
     name: str
     deliveries: int
     sent: int
+
+
+class WinnerProgress(BaseModel):
+    """Where a campaign's automatic winner stands: testing until `decide_at`, or decided (and why)."""
+
+    metric: str
+    test_percent: int
+    wait_minutes: int
+    fallback: str
+    decide_at: datetime | None
+    decided_at: datetime | None
+    variant_id: int | None = Field(description="The winner of the first tested message")
+    variant_name: str | None
+    summary: str = Field(description='In words, e.g. "Winner: B (click rate 4.1 % vs 3.0 %, p = 0.003) sent to '
+                                     'the remaining 8,000"')
+    messages: list[dict[str, Any]] = Field(default_factory=list, description="The decision per message")
 
 
 class CampaignProgress(BaseModel):
@@ -51,6 +70,7 @@ class CampaignProgress(BaseModel):
     eta_seconds: float | None = Field(description="Time to send what is left at the current rate")
     done: int = Field(description="Deliveries settled: sent, failed, skipped or cancelled")
     percent_done: float
+    winner: WinnerProgress | None = Field(default=None, description="The automatic winner, when it is on")
 
     @property
     def remaining(self) -> int:
