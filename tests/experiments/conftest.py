@@ -147,3 +147,26 @@ def build_trial(session: Session, workspace_id: int) -> Trial:
 @pytest.fixture
 def trial(session: Session, tenant: Tenant) -> Trial:
     return build_trial(session, tenant.id)
+
+
+def build_clicks_trial(session: Session, workspace_id: int, counts: dict[str, tuple[int, int]]) -> Trial:
+    """A campaign whose email variants had (recipients, clickers) each, written in bulk; committed."""
+    from sqlalchemy import insert
+
+    t = make_campaign(session, workspace_id, {name: 100 // len(counts) for name in counts})
+    for name, (recipients, clickers) in counts.items():
+        emails = [f"{unique(name)}@example.com" for _ in range(recipients)]
+        ids = list(session.scalars(insert(Contact).returning(Contact.id),
+                                   [{"workspace_id": workspace_id, "email": e, "email_normalized": e}
+                                    for e in emails]))
+        delivery_ids = list(session.scalars(insert(Delivery).returning(Delivery.id), [
+            {"workspace_id": workspace_id, "campaign_id": t.campaign_id, "message_id": t.messages["Mail"],
+             "variant_id": t.variants[name], "contact_id": cid, "channel": Channel.EMAIL,
+             "status": DeliveryStatus.SENT, "sent_at": LAUNCH} for cid in ids]))
+        session.execute(insert(TrackingEvent), [
+            {"workspace_id": workspace_id, "kind": TouchKind.CLICK, "occurred_at": LAUNCH + HOUR,
+             "campaign_id": t.campaign_id, "message_id": t.messages["Mail"], "variant_id": t.variants[name],
+             "delivery_id": did, "contact_id": cid, "channel": Channel.EMAIL, "machine": False}
+            for cid, did in list(zip(ids, delivery_ids, strict=True))[:clickers]])
+    session.commit()
+    return t

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from kempen.accounts.service import Principal
 from kempen.attribution.types import AttributionModel
+from kempen.experiments.schemas import Metric
 from kempen.http.deps import Admin, IdPath, Marketer, SessionDep, Viewer
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
@@ -25,6 +26,8 @@ MAX_UPLOAD = 20 * 1024 * 1024
 Format = Literal["json", "csv", "xlsx"]
 FormatQuery = Annotated[Format, Query(description="json (default), or a csv / xlsx download (analysts and up)")]
 ModelQuery = Annotated[AttributionModel | None, Query(description="Default: the workspace's model")]
+MetricQuery = Annotated[Metric | None, Query(
+    description="What the variants are compared on; default: the campaign's winner metric, else click_rate")]
 
 
 # Tracking settings
@@ -114,10 +117,11 @@ def _download(principal: Principal, sections: list[tuple[str, Any]], currency: s
 def campaign_report(session: SessionDep, principal: Viewer, campaign_id: IdPath, model: ModelQuery = None,
                     segment_id: Annotated[int | None, Query(ge=1, le=MAX_ID,
                                                             description="Break recipients down by it")] = None,
-                    format: FormatQuery = "json") -> Any:
-    """A campaign's figures: totals, per channel and variant, over time, budget against actual, by segment."""
+                    metric: MetricQuery = None, format: FormatQuery = "json") -> Any:
+    """A campaign's figures: totals, per channel and variant, over time, budget against actual, by segment,
+    and its A/B experiments (each message's variants compared on `metric`)."""
     found = report.campaign_report(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
-                                   model=model, segment_id=segment_id)
+                                   model=model, segment_id=segment_id, metric=metric)
     if format == "json":
         return found
     return _download(principal, export.campaign_sections(found), found.currency, format,

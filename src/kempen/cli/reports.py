@@ -11,6 +11,8 @@ from rich.table import Table
 
 from kempen.attribution.types import AttributionModel
 from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_workspace, session_scope
+from kempen.experiments.captions import NOUNS, format_change, format_interval, format_value
+from kempen.experiments.schemas import ExperimentOut, Metric
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
 from kempen.reporting import costs, export, report, spend_import
@@ -76,12 +78,14 @@ def campaign(campaign_id: int = typer.Argument(..., min=1, help="The campaign's 
              output: Output = typer.Option(Output.TEXT, "--format", "-f", help="text (tables), json or csv"),
              model: AttributionModel | None = typer.Option(None, "--model", help="Default: the workspace's"),
              segment: int | None = typer.Option(None, "--segment", min=1, help="Break recipients down by it"),
+             metric: Metric | None = typer.Option(
+                 None, "--metric", help="What A/B variants are compared on (default: the campaign's, else click_rate)"),
              workspace: str | None = WorkspaceOption) -> None:
-    """Show a campaign's figures: totals, per channel and variant, and what it earned and cost."""
+    """Show a campaign's figures: totals, per channel and variant, A/B tests, and what it earned and cost."""
     with session_scope() as session:
         workspace_id = resolve_workspace(session, workspace).id
         found = report.campaign_report(session, workspace_id=workspace_id, campaign_id=campaign_id, model=model,
-                                       segment_id=segment)
+                                       segment_id=segment, metric=metric)
     if output == Output.JSON:
         typer.echo(found.model_dump_json(indent=2))
         return
@@ -103,6 +107,59 @@ def campaign(campaign_id: int = typer.Argument(..., min=1, help="The campaign's 
         console.print(table)
     if found.incrementality is not None:
         console.print(incrementality_table(found.incrementality, found.totals, found.currency))
+    for experiment in found.experiments:
+        console.print(experiment_table(experiment))
+        console.print(experiment.caption, highlight=False, markup=False)
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _with_interval(experiment: ExperimentOut, e: EstimateOut, signed: bool = False) -> str:
+    """A value (or, signed, a difference) and its interval: "5.0% (3.3 to 7.6)", "+10.0 (6.0 to 14.0)"."""
+    if e.estimate is None:
+        return "—"
+    if signed:
+        text = format_change(experiment, e.estimate).removesuffix(" points")
+    else:
+        text = format_value(experiment, e.estimate)
+    interval = format_interval(experiment, e)
+    return f"{text} ({interval})" if interval else text
+
+
+def experiment_table(experiment: ExperimentOut) -> Table:
+    """One message's variants: value with interval, against the control, p, probability best; the split check."""
+    noun = NOUNS[experiment.metric]
+    revenue = experiment.metric is Metric.REVENUE_PER_RECIPIENT
+    until = experiment.until.strftime("%Y-%m-%d %H:%M UTC")
+    title = (f"A/B test · {experiment.message_name} ({experiment.channel}) · {noun} · "
+             f"{experiment.confidence:.0%} intervals · outcomes until {until}")
+    table = Table(title=title, title_justify="left")
+    control = experiment.arms[0].name
+    unit = (experiment.currency or "") if revenue else "points"
+    counted = "Revenue" if revenue else {Metric.OPEN_RATE: "Openers", Metric.CLICK_RATE: "Clickers",
+                                         Metric.CONVERSION_RATE: "Converters"}[experiment.metric]
+    for name in ("Variant", "Recipients", counted, noun.capitalize(), f"vs {control} ({unit})", "p", "P(best)"):
+        table.add_column(name, justify="left" if name == "Variant" else "right", overflow="fold")
+    comparisons = {c.variant_id: c for c in experiment.comparisons}
+    for arm in experiment.arms:
+        c = comparisons.get(arm.variant_id)
+        leader = " ★" if arm.variant_id == experiment.leader_variant_id else ""
+        counted_value = _money(arm.total) if revenue else _num(arm.successes)
+        table.add_row(f"{arm.name}{leader}", _num(arm.recipients), counted_value,
+                      _with_interval(experiment, arm.value),
+                      "control" if c is None else _with_interval(experiment, c.absolute, signed=True),
+                      "" if c is None else _p(c.p_value), _pct(arm.probability_best))
+    planned = "/".join(f"{arm.planned_percent:g}" for arm in experiment.arms)
+    verdict = "SAMPLE RATIO MISMATCH: do not trust this test" if experiment.srm_detected else "ok"
+    test = experiment.comparisons[0].test if experiment.comparisons else "—"
+    table.caption = (f"Split check against the planned {planned}: p {_p(experiment.srm_p_value)}, {verdict}. "
+                     f"Test: {test}.")
+    table.caption_justify = "left"
+    return table
 
 
 def _ci(e: EstimateOut, scale: float = 1.0, fmt: str = "{:+,.2f}") -> str:

@@ -43,6 +43,15 @@ def format_difference(experiment: ExperimentOut, value: float) -> str:
     return f"{_points(abs(value))} points"
 
 
+def format_change(experiment: ExperimentOut, value: float) -> str:
+    """A signed difference: "+1.0 points" for rates, "−0.85 EUR" for revenue."""
+    if experiment.metric is Metric.REVENUE_PER_RECIPIENT:
+        text = f"{_money(value)} {experiment.currency or ''}".rstrip()
+    else:
+        text = f"{_points(value)} points"
+    return text if value < 0 else f"+{text}"
+
+
 def format_interval(experiment: ExperimentOut, estimate: EstimateOut) -> str | None:
     """"0.4 to 2.0" (points, or money), or None when there is no interval."""
     if estimate.low is None or estimate.high is None:

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from kempen.attribution.types import AttributedCredit, AttributionModel
 from kempen.campaigns import service as campaigns
+from kempen.experiments.analysis import analyse_campaign
+from kempen.experiments.schemas import Metric
 from kempen.kit.clock import utcnow
 from kempen.models import (
     Campaign,
@@ -84,8 +86,11 @@ def _labels_of_variants(session: Session, workspace_id: int, campaign_id: int) -
 
 def campaign_report(session: Session, *, workspace_id: int, campaign_id: int,
                     model: AttributionModel | None = None, segment_id: int | None = None,
-                    now: datetime | None = None) -> CampaignReport:
-    """Everything the campaign performance page shows; `segment_id` adds a breakdown by that segment."""
+                    now: datetime | None = None, metric: Metric | None = None) -> CampaignReport:
+    """Everything the campaign performance page shows; `segment_id` adds a breakdown by that segment.
+
+    `metric` is what the variants are compared on (default: the campaign's winner metric, else the click rate).
+    """
     campaign = campaigns.get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
     settings = get_tracking_settings(session, workspace_id=workspace_id)
     model = model or AttributionModel(settings.attribution_model)
@@ -121,6 +126,8 @@ def campaign_report(session: Session, *, workspace_id: int, campaign_id: int,
     report.incrementality = campaign_incrementality(
         session, workspace_id=workspace_id, campaign_id=campaign_id, launched_at=campaign.launched_at,
         window_days=settings.click_window_days, currency=settings.currency, cost=report.totals.cost, until=until)
+    report.experiments = analyse_campaign(session, workspace_id=workspace_id, campaign_id=campaign_id, metric=metric,
+                                          until=until)
     if segment_id is not None:
         report.segment_name, report.segment_breakdown = _segment_breakdown(
             session, sel, settings, credits, segment_id)
