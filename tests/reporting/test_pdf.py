@@ -149,6 +149,8 @@ def test_numbers_are_formatted_for_people() -> None:
     assert percent(8.076, signed=True) == "+807.6%" and percent(-0.3446, signed=True) == "−34.5%"
     assert percent(-0.25) == "−25.0%"
     assert [points(0.012), points(-0.0032), points(0), points(None)] == ["+1.2 pts", "−0.32 pts", "±0.0 pts", "—"]
+    # An interval's end of 1e-17 is float noise: it prints as zero, not as "0.00%".
+    assert percent(2.7e-18) == "0.0%" and points(-1e-19) == "±0.0 pts"
 
 
 @pytest.mark.parametrize(("low", "high", "expected"), [
@@ -161,6 +163,13 @@ def test_numbers_are_formatted_for_people() -> None:
 ])
 def test_ticks_are_round_and_cover_the_values(low: float, high: float, expected: list[float]) -> None:
     assert nice_ticks(low, high) == pytest.approx(expected)
+
+
+def test_count_axes_step_in_whole_numbers() -> None:
+    assert nice_ticks(0, 9, whole=True) == [0, 5, 10]
+    assert nice_ticks(0, 2, whole=True) == [0, 1, 2]
+    assert nice_ticks(0, 1, whole=True) == [0, 1]
+    assert nice_ticks(0, 12480, whole=True) == [0, 5000, 10000, 15000]
 
 
 @given(st.floats(-1e6, 1e6), st.floats(0, 1e6))
@@ -202,6 +211,15 @@ def test_interval_bars_are_in_proportion_and_whiskers_span_the_interval() -> Non
     assert spans == pytest.approx([0.04 * per_unit, 0.1 * per_unit], rel=0.01)
     assert max(float(ln.get("y1", 0)) for ln in whiskers) == pytest.approx(bottom - 0.08 * per_unit, abs=0.2)
     assert {"10.0%", "20.0%", "95%: 8.0% to 12.0%", "95%: 15.0% to 25.0%", "Rate"} <= set(_texts(root))
+
+
+def test_a_zero_bar_prints_its_value_above_the_zero_line() -> None:
+    root = _svg(svg_charts.interval_bars([Bar("A", 0.0, 0.0, 0.3), Bar("B", 0.25, 0.1, 0.4)], chart_id="z",
+                                         title="t", desc="d", axis_label="Rate", fmt=percent))
+    zero = next(float(ln.get("y1", 0)) for ln in root.iter(f"{SVG}line")
+                if ln.get("stroke") == svg_charts.INK and ln.get("stroke-width") == "1")
+    label = next(t for t in root.iter(f"{SVG}text") if t.text == "0.0%" and t.get("font-weight") == "bold")
+    assert float(label.get("y", 0)) <= zero - 4
 
 
 def test_chart_text_is_escaped_and_undefined_values_say_so() -> None:

@@ -56,7 +56,7 @@ def percent(fraction: float | None, *, signed: bool = False) -> str:
     """0.413 → "41.3%"; below one percent two decimals (0.0042 → "0.42%")."""
     if fraction is None:
         return "—"
-    value = fraction * 100
+    value = _zeroed(fraction * 100)
     digits = 2 if 0 < abs(value) < 1 else 1
     text = f"{abs(value):,.{digits}f}%"
     return _signed(value, text) if signed else ("−" + text if value < 0 else text)
@@ -66,9 +66,14 @@ def points(fraction: float | None) -> str:
     """A difference of two rates in percentage points: 0.012 → "+1.2 pts"."""
     if fraction is None:
         return "—"
-    value = fraction * 100
+    value = _zeroed(fraction * 100)
     digits = 2 if 0 < abs(value) < 1 else 1
     return _signed(value, f"{abs(value):.{digits}f} pts")
+
+
+def _zeroed(value: float) -> float:
+    """0 for what would print as 0.00 (an interval's end of 1e-17 is float noise, not a figure)."""
+    return 0.0 if abs(value) < 0.005 else value
 
 
 def _signed(value: float, text: str) -> str:
@@ -77,15 +82,21 @@ def _signed(value: float, text: str) -> str:
 
 # Scales and ticks -------------------------------------------------------------------------------------
 
-def nice_ticks(low: float, high: float, *, count: int = 5) -> list[float]:
-    """Round tick values (steps of 1, 2, 2.5 or 5 × 10ⁿ) from at or below `low` to at or above `high`."""
+def nice_ticks(low: float, high: float, *, count: int = 5, whole: bool = False) -> list[float]:
+    """Round tick values (steps of 1, 2, 2.5 or 5 × 10ⁿ) from at or below `low` to at or above `high`.
+
+    `whole` keeps the steps whole numbers, for counts (no 2.5 messages).
+    """
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError("ticks need finite bounds")
     if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):  # one value (or float noise): a range around it
         high = low + max(abs(low), 1.0)
     raw = (high - low) / max(count - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
+    steps = [m * power for m in (1, 2, 2.5, 5, 10)]
+    if whole:
+        steps = [step for step in steps if step >= 1 and float(step).is_integer()] or [1.0]
+    step = next((candidate for candidate in steps if candidate >= raw * (1 - 1e-9)), steps[-1])
     first = math.floor(low / step + 1e-9) * step
     last = math.ceil(high / step - 1e-9)
     digits = max(0, 2 - math.floor(math.log10(step)))  # rounds away float noise such as 0.30000000000000004
@@ -190,7 +201,8 @@ def _bar_with_whisker(bar: Bar, centre: float, width: float, scale: Scale, fmt: 
               _line(centre - cap, y_low, centre + cap, y_low, INK, 1.5),
               _line(centre - cap, y_high, centre + cap, y_high, INK, 1.5)]
     # Beside the bar's end: above it the whisker would run through the figure.
-    return [*parts, _text(centre + width / 2 + 4, top + 4, fmt(bar.value), size=11, anchor="start", weight="bold")]
+    label_y = min(top + 4, zero - 4) if bar.value >= 0 else top - 4  # never on the zero line
+    return [*parts, _text(centre + width / 2 + 4, label_y, fmt(bar.value), size=11, anchor="start", weight="bold")]
 
 
 def metric_format(metric: Metric, currency: str) -> Format:
@@ -271,7 +283,7 @@ def series_chart(series: Sequence[SeriesPoint]) -> str:
     height, left, right, top, bottom = 250, 70, WIDTH - 14, 34, 250 - 40
     inset = 24  # keeps the first and last points' labels clear of the axis labels and the edge
     peak = max([getattr(p, f) for p in points_ for _, f, _ in SERIES_LINES] + [1])
-    ticks = nice_ticks(0, peak)
+    ticks = nice_ticks(0, peak, whole=True)
     scale = Scale(ticks[0], ticks[-1], bottom, top)
     step = (right - left - 2 * inset) / max(len(points_) - 1, 1)
 
