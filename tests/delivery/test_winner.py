@@ -14,8 +14,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -24,9 +26,11 @@ from kempen.config import get_settings
 from kempen.db import get_session_factory
 from kempen.delivery import control
 from kempen.delivery import winner as winner_module
+from kempen.delivery.audience import holdout_size, split_counts
 from kempen.delivery.inprocess import start_inprocess_worker
 from kempen.delivery.loop import EngineLoop
 from kempen.delivery.progress import campaign_progress
+from kempen.experiments.universal_holdout import UniversalHoldoutSet, enable_universal_holdout, held_out_mask
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import Conflict, InvalidInput
 from kempen.models import (
@@ -135,17 +139,33 @@ def launch(session: Session, ws: int, built: Built, t0: datetime) -> Any:
     return result
 
 
+def universal_holdout(session: Session, ws: int, contacts: list[int], at: datetime) -> set[int]:
+    """Turn on a 10 % universal holdout just before `at`; return who it holds out."""
+    enable_universal_holdout(session, workspace_id=ws, actor=ACTOR,
+                             data=UniversalHoldoutSet(percent=Decimal("10"), seed=7), now=at - timedelta(minutes=1))
+    session.commit()
+    ids = np.array(contacts, dtype=np.int64)
+    return set(ids[held_out_mask(session, workspace_id=ws, contact_ids=ids, at=at)].tolist())
+
+
 def test_the_significant_winner_goes_to_the_rest(session: Session, smtp_sink: Sink, small_batches: None) -> None:
     ws = new_workspace(session)
     contacts = add_contacts(session, ws, 1000)
     built = winner_campaign(session, ws)
     a, b = built.variant_ids
     t0 = utcnow()
+    universal = universal_holdout(session, ws, contacts, t0)
     result = launch(session, ws, built, t0)
-    # 10 % holdout, then 20 % of the other 900 as the test share, split 50/50; 720 wait for the winner.
-    assert (result.audience, result.holdout, result.deliveries, result.winner_rest) == (1000, 100, 180, 720)
+    # Universal holdout first, then a 10 % campaign holdout, then 20 % of the others as the test share (50/50).
+    members = 1000 - len(universal)
+    holdout = holdout_size(members, Decimal(10))
+    test = holdout_size(members - holdout, Decimal(20))
+    rest = members - holdout - test
+    n_a, n_b = split_counts(test, [50, 50])
+    assert 40 < len(universal) < 160
+    assert (result.audience, result.holdout, result.deliveries, result.winner_rest) == (1000, holdout, test, rest)
     assert result.winner_decide_at == t0 + WAIT
-    assert Counter(r.variant_id for r in deliveries(session, built.campaign_id)) == {a: 90, b: 90}
+    assert Counter(r.variant_id for r in deliveries(session, built.campaign_id)) == {a: n_a, b: n_b}
     before = campaign_progress(session, workspace_id=ws, campaign_id=built.campaign_id).winner
     assert before is not None and before.summary.startswith("Testing on 20 % — winner picked on click rate at ")
 
@@ -153,7 +173,7 @@ def test_the_significant_winner_goes_to_the_rest(session: Session, smtp_sink: Si
         wait_until(lambda: all_sent(session, built.campaign_id), "the test share to be sent")
         time.sleep(0.5)  # a few rounds of the real loop: the campaign must not complete while the winner waits
         assert campaign_of(session, built.campaign_id).status == CampaignStatus.RUNNING
-        assert len(smtp_sink.handler.per_recipient) == 180
+        assert len(smtp_sink.handler.per_recipient) == test
 
         clicks_per_variant(session, built, t0, (0.10, 0.40))  # B's test recipients click four times as often
         quiet_loop().tick(now=t0 + WAIT - timedelta(minutes=1))
@@ -166,22 +186,24 @@ def test_the_significant_winner_goes_to_the_rest(session: Session, smtp_sink: Si
                    "the campaign to complete")
 
     rows = deliveries(session, built.campaign_id)
-    holdout = set(session.scalars(select(CampaignHoldoutMember.contact_id).where(
+    held = set(session.scalars(select(CampaignHoldoutMember.contact_id).where(
         CampaignHoldoutMember.campaign_id == built.campaign_id)))
     per_contact = Counter(r.contact_id for r in rows)
-    assert len(holdout) == 100 and not holdout & set(per_contact)
-    assert set(per_contact) == set(contacts) - holdout and set(per_contact.values()) == {1}
+    assert len(held) == holdout and not (held | universal) & set(per_contact) and not held & universal
+    assert set(per_contact) == set(contacts) - held - universal and set(per_contact.values()) == {1}
     assert {r.status for r in rows} == {DeliveryStatus.SENT}
-    assert Counter(r.variant_id for r in rows) == {a: 90, b: 90 + 720}
+    assert Counter(r.variant_id for r in rows) == {a: n_a, b: n_b + rest}
     counts = smtp_sink.handler.per_recipient
-    assert len(counts) == 900 and set(counts.values()) == {1}
+    assert len(counts) == members - holdout and set(counts.values()) == {1}
     decision = campaign_of(session, built.campaign_id).winner_decision
-    assert decision is not None and decision["metric"] == "click_rate" and decision["rest"] == 720
+    assert decision is not None and decision["metric"] == "click_rate" and decision["rest"] == rest
     entry = decision["messages"][0]
     assert (entry["reason"], entry["variant_name"], entry["fallback"]) == ("significant", "B", None)
     assert entry["p_value"] is not None and entry["p_value"] < 0.001
-    assert decision["summary"] == "Winner: B (click rate 40.0 % vs 10.0 %, p < 0.001) sent to the remaining 720."
-    assert {a["name"]: a["recipients"] for a in entry["arms"]} == {"A": 90, "B": 90}
+    assert {arm["name"]: arm["recipients"] for arm in entry["arms"]} == {"A": n_a, "B": n_b}
+    rates = [f"{100 * round(share * n) / n:.1f} %" for share, n in ((0.40, n_b), (0.10, n_a))]
+    assert decision["summary"] == (f"Winner: B (click rate {rates[0]} vs {rates[1]}, p < 0.001) sent to the "
+                                   f"remaining {rest:,}.")
     audit = session.scalars(select(AuditEntry.details).where(
         AuditEntry.entity_id == str(built.campaign_id), AuditEntry.action == "campaign.winner_decided")).all()
     assert len(audit) == 1 and audit[0]["variant_id"] == b
