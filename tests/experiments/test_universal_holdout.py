@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kempen.delivery.audience import holdout_size
 from kempen.delivery.control import launch_campaign
 from kempen.experiments import universal_holdout as uh
 from kempen.experiments.universal_holdout import HoldoutState, UniversalHoldoutSet
@@ -146,7 +147,7 @@ def test_launch_leaves_the_universal_holdout_out(session: Session) -> None:
         CampaignHoldoutMember.campaign_id == built.campaign_id)))
     assert held and not (held & reached) and not (held & holdout)
     assert reached | holdout | held == set(ids.tolist())
-    assert len(holdout) == round(0.1 * (400 - len(held)))  # the campaign's holdout is drawn from the rest
+    assert len(holdout) == holdout_size(400 - len(held), Decimal("10"))  # drawn from the rest
     entry = session.scalars(select(AuditEntry).where(AuditEntry.workspace_id == ws,
                                                      AuditEntry.action == "campaign.launched")).one()
     assert entry.details["universal_holdout"] == len(held) and result.audience == 400

@@ -11,6 +11,7 @@ from kempen.api import (
     contacts,
     conversions,
     crm,
+    experiments,
     imports,
     ingest,
     mailsink,
@@ -24,5 +25,5 @@ from kempen.api import (
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
-               tracking, conversions, attribution, reports, stats):
+               tracking, conversions, attribution, reports, stats, experiments):
     api_router.include_router(module.router)

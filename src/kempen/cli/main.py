@@ -15,6 +15,7 @@ from kempen.cli.campaigns import campaign_app
 from kempen.cli.common import err_console
 from kempen.cli.contacts import contacts_app
 from kempen.cli.demo import demo_command
+from kempen.cli.holdout import holdout_app
 from kempen.cli.imports import import_app
 from kempen.cli.reports import report_app, spend_app
 from kempen.cli.segments import segment_app
@@ -43,6 +44,7 @@ app.add_typer(spend_app, name="spend")
 app.add_typer(bounces_app, name="bounces")
 app.add_typer(topics_app, name="topics")
 app.add_typer(stats_app, name="stats")
+app.add_typer(holdout_app, name="holdout")
 
 
 def main() -> None:

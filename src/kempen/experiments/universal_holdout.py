@@ -203,10 +203,10 @@ def _check_end(ends_at: datetime | None, starts_at: datetime, now: datetime) -> 
     if ends_at is None:
         return None
     end = as_utc(ends_at)
-    if end <= starts_at:
-        raise InvalidInput("The end must be after the start.")
     if end <= now:
         raise InvalidInput("The end must be in the future; to stop the holdout now, end it.")
+    if end <= starts_at:
+        raise InvalidInput("The end must be after the start.")
     return end
 
 
@@ -252,7 +252,8 @@ def _refuse_mid_period(row: WorkspaceUniversalHoldout, given: dict[str, Any]) ->
     if "seed" in given and given["seed"] is not None and given["seed"] != row.seed:
         raise Conflict("The seed cannot change while the holdout is running: it would hold out different "
                        "contacts mid-period. End it and enable a new period instead.")
-    if given.get("starts_at") is not None and row.starts_at is not None and as_utc(given["starts_at"]) != row.starts_at:
+    start = given.get("starts_at")
+    if start is not None and row.starts_at is not None and as_utc(start) != row.starts_at:
         raise Conflict("The start cannot move once the holdout has started.")
 
 

@@ -5,10 +5,10 @@ same pure function that held them out (universal_holdout.in_holdout), so both gr
 from the same population. "Exposed" means could receive marketing (intent to treat): contacts without
 consent or never in a segment stay in, as their like stay in the held-out group.
 
-Outcomes use the campaign holdout's definitions (reporting/incrementality.py, docs/reporting.md): a
-conversion is a paid or fulfilled order or a `conversions` row with a contact and no order, in
-[start, end or now); revenue is counted in the workspace currency only. One SQL query sums revenue per
-converting contact; one fetches the contact ids; numpy does the rest, so no query runs per contact.
+Outcomes are `experiments.outcomes.contact_outcomes`, the definition the campaign holdout and the A/B
+analysis use: a paid or fulfilled order or a `conversions` row with a contact and no order, in
+[start, end or now), revenue in the workspace currency only. One SQL query sums revenue per converting
+contact; one fetches the contact ids; numpy does the rest, so no query runs per contact.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, case, func, literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kempen.experiments.schemas import EstimateOut
+from kempen.experiments.outcomes import contact_outcomes
+from kempen.experiments.schemas import EstimateOut, estimate_out
 from kempen.experiments.universal_holdout import (
     HoldoutState,
     IdArray,
@@ -34,12 +35,10 @@ from kempen.experiments.universal_holdout import (
     workspace_contact_ids,
 )
 from kempen.kit.clock import utcnow
-from kempen.models import Conversion, Order, OrderStatus
-from kempen.stats import Comparison, Estimate, MeanArm, ProportionArm, compare_means, compare_proportions
+from kempen.stats import Comparison, MeanArm, ProportionArm, compare_means, compare_proportions
 from kempen.stats.summary import format_p
 from kempen.tracking.settings import get_tracking_settings
 
-COUNTED_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
 # Below these the figures are still shown, but the caption says it is too early for a reading.
 MIN_CONTACTS_PER_GROUP = 30
 MIN_CONVERSIONS = 10
@@ -97,26 +96,11 @@ class UniversalLiftOut(BaseModel):
     caption: str
 
 
-def _in_currency(value: Any, currency: Any, wanted: str) -> ColumnElement[Decimal]:
-    """The value where it is in the workspace currency, else 0 (other currencies are not converted)."""
-    return case((func.upper(currency) == wanted.upper(), value), else_=literal(0))
-
-
 def revenue_per_contact(session: Session, *, workspace_id: int, since: datetime, until: datetime,
                         currency: str) -> tuple[IdArray, npt.NDArray[np.float64]]:
     """Contacts that converted in [since, until), sorted, and each one's revenue in `currency`, in one query."""
-    orders = select(Order.contact_id.label("contact_id"),
-                    _in_currency(Order.amount, Order.currency, currency).label("value")).where(
-        Order.workspace_id == workspace_id, Order.status.in_(COUNTED_ORDER_STATUSES),
-        Order.placed_at >= since, Order.placed_at < until)
-    # A conversion linked to an order is that order, already counted above.
-    conversions = select(Conversion.contact_id, _in_currency(Conversion.value, Conversion.currency, currency)).where(
-        Conversion.workspace_id == workspace_id, Conversion.contact_id.is_not(None),
-        Conversion.order_id.is_(None), Conversion.occurred_at >= since, Conversion.occurred_at < until)
-    events = union_all(orders, conversions).subquery("events")
-    stmt = (select(events.c.contact_id, func.sum(events.c.value)).group_by(events.c.contact_id)
-            .order_by(events.c.contact_id))
-    rows = session.execute(stmt).all()
+    outcomes = contact_outcomes(workspace_id=workspace_id, since=since, until=until, currency=currency)
+    rows = session.execute(select(outcomes.c.contact_id, outcomes.c.revenue).order_by(outcomes.c.contact_id)).all()
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     values = np.fromiter((float(row[1] or 0) for row in rows), dtype=np.float64, count=len(rows))
     return ids, values
@@ -142,18 +126,10 @@ def split_groups(contact_ids: IdArray, held: npt.NDArray[np.bool_], converter_id
             _group(len(contact_ids) - held_count, known_revenue[~converter_held]))
 
 
-def _estimate(estimate: Estimate, scale: float = 1.0) -> EstimateOut:
-    """An estimate for the report, every number multiplied by `scale` (scaling keeps the interval's coverage)."""
-    def scaled(x: float | None) -> float | None:
-        return None if x is None else x * scale
-    return EstimateOut(estimate=scaled(estimate.estimate), low=scaled(estimate.low), high=scaled(estimate.high),
-                       method=estimate.method, reason=estimate.reason)
-
-
 def _lift(comparison: Comparison, exposed_contacts: int) -> LiftOut:
-    return LiftOut(difference=_estimate(comparison.absolute), relative=_estimate(comparison.relative),
+    return LiftOut(difference=estimate_out(comparison.absolute), relative=estimate_out(comparison.relative),
                    p_value=comparison.test.p_value, test=comparison.test.method, test_reason=comparison.test.reason,
-                   incremental=_estimate(comparison.absolute, exposed_contacts))
+                   incremental=estimate_out(comparison.absolute, exposed_contacts))
 
 
 def _group_out(stats: GroupStats) -> GroupOut:

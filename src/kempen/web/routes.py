@@ -22,6 +22,7 @@ from kempen.web.views import (
     session,
     stats,
     tracking,
+    universal_holdout,
     unsubscribe,
 )
 
@@ -50,5 +51,5 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
-                   attribution, reports, stats, conversions):
+                   attribution, reports, stats, conversions, universal_holdout):
         app.include_router(module.router)
