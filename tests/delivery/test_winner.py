@@ -344,7 +344,8 @@ def test_a_marketer_picks_the_winner_early(session: Session) -> None:
                                              actor="ann@example.com", variant_id=b, now=t0 + timedelta(minutes=5))
     session.commit()
     assert campaign.winner_variant_id == b and campaign.winner_decision is not None
-    assert campaign.winner_decision["summary"] == "Winner: B, picked by ann@example.com, sent to the remaining 160."
+    assert campaign.winner_decision["summary"] == "Winner: B, picked by hand, sent to the remaining 160."
+    assert campaign.winner_decision["decided_by"] == "ann@example.com"
     assert Counter(r.variant_id for r in deliveries(session, built.campaign_id))[b] == 20 + 160
     with pytest.raises(Conflict, match="decided already"):
         winner_module.pick_winner_now(session, workspace_id=ws, campaign_id=built.campaign_id, actor=ACTOR)

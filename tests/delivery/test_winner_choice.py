@@ -77,8 +77,8 @@ def test_no_data_a_person_s_pick_and_a_lone_variant() -> None:
     picked = choose(MESSAGE, [A, B], analysis((0.05, 0.02), 0.001, significant=True), WinnerFallback.FIRST,
                     picked_variant_id=B.id)
     assert (picked.variant, picked.reason) == (B, Reason.PICKED)
-    assert explain(picked, Metric.CLICK_RATE, 3, actor="ann") == (
-        "Winner: B, picked by ann (click rate 2.0 % vs 5.0 %, p = 0.001), sent to the remaining 3.")
+    assert explain(picked, Metric.CLICK_RATE, 3) == (
+        "Winner: B, picked by hand (click rate 2.0 % vs 5.0 %, p = 0.001), sent to the remaining 3.")
     alone = choose(MESSAGE, [A], None, WinnerFallback.NONE)
     assert (alone.variant, alone.reason) == (A, Reason.ONLY_VARIANT)
 

@@ -9,7 +9,7 @@ fallbacks by their values; `tests/campaigns/test_winner_settings.py` checks they
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -39,11 +39,16 @@ def wait_label(minutes: int) -> str:
     return " ".join(part for part in parts if part) or "0 min"
 
 
-def wait_delta(campaign: Campaign) -> timedelta:
-    return timedelta(minutes=campaign.winner_wait_minutes)
+class WinnerSettings(Protocol):
+    """A campaign's automatic-winner settings, as a row or as its API shape."""
+
+    winner_metric: Any
+    winner_test_percent: int
+    winner_wait_minutes: int
+    winner_fallback: Any
 
 
-def describe_settings(campaign: Campaign) -> str:
+def describe_settings(campaign: WinnerSettings) -> str:
     """One line for a campaign page or the CLI, e.g. "test on 20 % for 4 h, then the best click rate"."""
     if not campaign.winner_metric:
         return "off: every recipient gets a variant at launch"

@@ -148,8 +148,7 @@ def _claim(session: Session, campaign: Campaign, now: datetime, statuses: tuple[
 
 def _decision(choices: list[Choice], metric: Metric, rest: dict[int, int], *, actor: str, now: datetime,
               picked: bool) -> dict[str, Any]:
-    person = None if actor == ENGINE_ACTOR else actor
-    entries = [decision_entry(c, metric, rest.get(c.message.id, 0), actor=person) for c in choices]
+    entries = [decision_entry(c, metric, rest.get(c.message.id, 0)) for c in choices]
     tested = [e for e in entries if e["reason"] != Reason.ONLY_VARIANT] or entries
     if len(tested) == 1:
         summary = tested[0]["summary"]

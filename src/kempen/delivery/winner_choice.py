@@ -131,7 +131,7 @@ def _why_fallback(choice: Choice, metric: Metric) -> str:
     return f"no variant's {METRIC_WORDS[metric]} is significantly better ({leader_p})"
 
 
-def explain(choice: Choice, metric: Metric, rest: int, *, actor: str | None = None) -> str:
+def explain(choice: Choice, metric: Metric, rest: int) -> str:
     """One sentence: "Winner: B (click rate 4.1 % vs 3.0 %, p = 0.003) sent to the remaining 8,000"."""
     remaining = f"the remaining {rest:,}"
     if choice.variant is None:
@@ -141,14 +141,14 @@ def explain(choice: Choice, metric: Metric, rest: int, *, actor: str | None = No
         return f"{name} (the only variant) sent to {remaining}."
     if choice.reason == Reason.PICKED:
         figures = _figures(choice, metric)
-        return f"Winner: {name}, picked by {actor or 'hand'}{f' ({figures})' if figures else ''}, sent to {remaining}."
+        return f"Winner: {name}, picked by hand{f' ({figures})' if figures else ''}, sent to {remaining}."
     if choice.reason == Reason.SIGNIFICANT:
         return f"Winner: {name} ({_figures(choice, metric)}) sent to {remaining}."
     which = "the first variant" if choice.fallback == WinnerFallback.FIRST else "the variant ahead"
     return f"No significant winner: {_why_fallback(choice, metric)}; {which}, {name}, sent to {remaining}."
 
 
-def decision_entry(choice: Choice, metric: Metric, rest: int, *, actor: str | None = None) -> dict[str, Any]:
+def decision_entry(choice: Choice, metric: Metric, rest: int) -> dict[str, Any]:
     """What the decision stored for one message (JSON): the choice, the figures it saw, and the sentence."""
     analysis = choice.analysis
     return {
@@ -163,5 +163,5 @@ def decision_entry(choice: Choice, metric: Metric, rest: int, *, actor: str | No
         "arms": [{"variant_id": a.variant_id, "name": a.name, "recipients": a.recipients, "value": a.value.estimate,
                   "probability_best": a.probability_best} for a in (analysis.arms if analysis else [])],
         "caption": analysis.caption if analysis else None,
-        "rest": rest, "summary": explain(choice, metric, rest, actor=actor),
+        "rest": rest, "summary": explain(choice, metric, rest),
     }

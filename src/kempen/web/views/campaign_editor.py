@@ -23,6 +23,7 @@ from kempen.segments import rules
 from kempen.segments import service as segments
 from kempen.web.auth import CsrfChecked, WebContext, WebUser
 from kempen.web.templating import WEB_DIR, render
+from kempen.web.views import campaign_winner
 from kempen.web.views.campaign_pages import campaign_page, can_edit, forbidden, invalid_fields, not_found
 from kempen.web.views.email_frame import email_frame_headers
 
@@ -299,3 +300,7 @@ def preview(request: Request, session: SessionDep, ctx: CsrfChecked, campaign_id
         context["contact_error"] = "A contact is chosen by its number, such as 42."
     return render(request, "campaigns/_preview.html", {"message": message, **context},
                   headers=email_frame_headers())
+
+
+# The automatic winner's settings and "Pick winner now" live beside the editor's routes.
+router.include_router(campaign_winner.router)

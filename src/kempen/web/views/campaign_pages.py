@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from kempen.campaigns import schemas
 from kempen.campaigns import service as campaigns
 from kempen.campaigns.settings import get_send_settings
+from kempen.campaigns.winner import FALLBACK_LABELS, METRIC_LABELS, describe_settings
 from kempen.models import EDITABLE_STATUSES, CampaignStatus, Channel, Role
 from kempen.segments import service as segments
 from kempen.web.auth import WebContext
@@ -28,6 +30,7 @@ NOTICES = {
     "unscheduled": "Taken off the schedule.", "launched": "Launched: sending has started.", "paused": "Paused.",
     "resumed": "Resumed.", "cancelled": "Cancelled: nothing more will be sent.", "archived": "Archived.",
     "duplicated": "This is a copy: a new draft.",
+    "winner-settings": "Automatic winner saved.", "winner": "Winner picked: it goes to the rest of the audience.",
 }
 
 
@@ -100,19 +103,61 @@ def actions_for(status: CampaignStatus, ctx: WebContext, *, require_approval: bo
     return found
 
 
+WAIT_UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
+RUNNING_OR_PAUSED = frozenset({S.RUNNING, S.PAUSED})
+
+
+def winner_form_of(detail: schemas.Campaign) -> dict[str, Any]:
+    """The automatic winner's settings as the form shows them (the wait in its largest whole unit)."""
+    minutes = detail.winner_wait_minutes
+    unit = next(name for name in ("days", "hours", "minutes") if minutes % WAIT_UNITS[name] == 0)
+    return {"winner_metric": detail.winner_metric or "", "winner_test_percent": str(detail.winner_test_percent),
+            "wait_amount": str(minutes // WAIT_UNITS[unit]), "wait_unit": unit,
+            "winner_fallback": detail.winner_fallback}
+
+
+@dataclass(frozen=True)
+class WinnerCard:
+    """The automatic winner's card: its settings form or their summary, and the "pick now" choice."""
+
+    form: dict[str, Any]
+    errors: dict[str, str]
+    summary: str
+    tested: bool             # a message has two or more variants to test
+    can_pick: bool           # a marketer may decide it now
+    variants: list[tuple[int, str]]  # (id, "Email: B") to pick from
+
+    metrics: ClassVar[dict[str, str]] = METRIC_LABELS
+    fallbacks: ClassVar[dict[str, str]] = FALLBACK_LABELS
+
+
+def winner_card(detail: schemas.CampaignDetail, *, can_edit: bool, form: dict[str, Any] | None = None,
+                errors: dict[str, str] | None = None) -> WinnerCard:
+    tested = [m for m in detail.messages if len(m.variants) >= 2]
+    undecided = bool(detail.winner_metric) and detail.winner_decided_at is None
+    many = len(tested) > 1
+    return WinnerCard(
+        form=form or winner_form_of(detail), errors=errors or {}, summary=describe_settings(detail),
+        tested=bool(tested), can_pick=can_edit and undecided and detail.status in RUNNING_OR_PAUSED,
+        variants=[(v.id, f"{m.name}: {v.name}" if many else v.name) for m in tested for v in m.variants])
+
+
 def _segment_choices(session: Session, workspace_id: int) -> list[Any]:
     return segments.list_segments(session, workspace_id=workspace_id)
 
 
 def campaign_page(request: Request, session: Session, ctx: WebContext, campaign_id: int, *,
                   problem: str | None = None, settings_form: dict[str, Any] | None = None,
-                  settings_errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+                  settings_errors: dict[str, str] | None = None, winner_form: dict[str, Any] | None = None,
+                  winner_errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     """Render the campaign page (raises NotFound for another workspace's campaign)."""
     detail = campaigns.campaign_detail(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id)
     editable = detail.status in EDITABLE_STATUSES
     send_settings = get_send_settings(session, workspace_id=ctx.workspace_id)
     readiness = (campaigns.readiness_problems(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id)
                  if editable else [])
+    warnings = (campaigns.readiness_warnings(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id)
+                if editable else [])
     progress = (progress_view(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id)
                 if detail.status in LAUNCHED or detail.launched_at else None)
     form = settings_form or {
@@ -127,5 +172,6 @@ def campaign_page(request: Request, session: Session, ctx: WebContext, campaign_
         "problem": problem, "notice": notice, "can_edit": can_edit(ctx) and editable,
         "is_marketer": can_edit(ctx), "segments": _segment_choices(session, ctx.workspace_id),
         "actions": actions_for(detail.status, ctx, require_approval=send_settings.require_approval),
-        "channels": [Channel.EMAIL, Channel.SMS, Channel.PUSH],
+        "channels": [Channel.EMAIL, Channel.SMS, Channel.PUSH], "readiness_warnings": warnings,
+        "winner": winner_card(detail, can_edit=can_edit(ctx), form=winner_form, errors=winner_errors),
     }, status_code=status_code)
