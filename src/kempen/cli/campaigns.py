@@ -1,4 +1,5 @@
-"""`kempen campaign …`: create, list, show and preview campaigns, add email content, submit and approve."""
+"""`kempen campaign …`: create, list, show and preview campaigns, add email content, submit and approve;
+the automatic winner's settings (`winner`) and its early decision (`pick-winner`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel, TypeAdapter
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from kempen.campaigns import lifecycle, messages, preview, schemas, service
+from kempen.campaigns.winner import MAX_WAIT_MINUTES, MIN_WAIT_MINUTES, describe_settings
 from kempen.cli.common import (
     WorkspaceOption,
     cli_actor,
@@ -22,7 +25,9 @@ from kempen.cli.common import (
     resolve_workspace,
     session_scope,
 )
-from kempen.kit.errors import KempenError, NotFound
+from kempen.delivery import winner
+from kempen.experiments.schemas import Metric, WinnerFallback
+from kempen.kit.errors import InvalidInput, KempenError, NotFound
 from kempen.models import Campaign, CampaignStatus, Channel
 from kempen.segments import service as segments
 
@@ -108,6 +113,11 @@ def _print_detail(detail: schemas.CampaignDetail, problems: list[str]) -> None:
     console.print(f"[bold]#{detail.id} {detail.name}[/] — {lifecycle.label(detail.status)}", highlight=False)
     audience = f"segment #{detail.segment_id} {detail.segment_name!r}" if detail.segment_id else "no segment"
     console.print(f"audience: {audience}, holdout {detail.holdout_percent:g} %", highlight=False)
+    console.print(f"automatic winner: {describe_settings(detail)}", highlight=False, soft_wrap=True)
+    if detail.winner_decision:
+        console.print(f"  {detail.winner_decision.get('summary', '')}", highlight=False, markup=False, soft_wrap=True)
+    elif detail.winner_decide_at:
+        console.print(f"  decides at {_when(detail.winner_decide_at)} UTC", highlight=False)
     if detail.scheduled_at:
         console.print(f"scheduled: {_when(detail.scheduled_at)} UTC", highlight=False)
     table = Table(title="messages", title_justify="left")
@@ -134,17 +144,51 @@ def _segment_id(session: Session, workspace_id: int, segment: str) -> int:
     return segments.get_segment_by_name(session, workspace_id=workspace_id, name=segment).id
 
 
+WAIT_UNITS = {"m": 1, "min": 1, "h": 60, "d": 24 * 60}
+WinnerMetricOption = typer.Option(None, "--winner", help="Turn the automatic winner on, deciding on this metric")
+TestPercentOption = typer.Option(None, "--test-percent", min=5, max=50,
+                                 help="Percent of the recipients the variants are tested on (default 20)")
+WaitOption = typer.Option(None, "--wait", help="From launch to the decision: 30m to 7d, e.g. 90m, 4h, 2d (default 4h)")
+FallbackOption = typer.Option(None, "--fallback", help="Without a significant winner: first, leader or none "
+                                                       "(default first)")
+
+
+def wait_minutes(text: str) -> int:
+    """"90m", "4h", "2d" or plain minutes, between 30 minutes and 7 days; InvalidInput otherwise."""
+    value = text.strip().lower()
+    unit = next((u for u in ("min", "m", "h", "d") if value.endswith(u)), "")
+    amount = value.removesuffix(unit).strip() if unit else value
+    if not amount.isdigit() or len(amount) > 6:
+        raise InvalidInput(f"--wait: {text!r} is not a duration; use e.g. 90m, 4h or 2d.")
+    minutes = int(amount) * WAIT_UNITS.get(unit, 1)
+    if not MIN_WAIT_MINUTES <= minutes <= MAX_WAIT_MINUTES:
+        raise InvalidInput(f"--wait: {text!r} is outside 30 minutes to 7 days.")
+    return minutes
+
+
+def _winner_fields(metric: Metric | None, test_percent: int | None, wait: str | None,
+                   fallback: WinnerFallback | None) -> dict[str, Any]:
+    given = {"winner_metric": metric.value if metric else None, "winner_test_percent": test_percent,
+             "winner_wait_minutes": wait_minutes(wait) if wait is not None else None,
+             "winner_fallback": fallback.value if fallback else None}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 @campaign_app.command("create")
 @exits_on_error
 def create(name: str = typer.Option(..., "--name", help="A name, unique in the workspace"),
            segment: str = typer.Option(..., "--segment", help="The audience: a segment's id or name"),
            holdout: float = typer.Option(0, "--holdout", min=0, max=50, help="Percent kept as a control group"),
-           description: str = typer.Option("", "--description"), workspace: str | None = WorkspaceOption) -> None:
-    """Create a draft campaign for a segment."""
+           description: str = typer.Option("", "--description"),
+           winner_metric: Metric | None = WinnerMetricOption, test_percent: int | None = TestPercentOption,
+           wait: str | None = WaitOption, fallback: WinnerFallback | None = FallbackOption,
+           workspace: str | None = WorkspaceOption) -> None:
+    """Create a draft campaign for a segment (optionally with an automatic winner)."""
+    winner_settings = _winner_fields(winner_metric, test_percent, wait, fallback)
     with session_scope() as session:
         workspace_id = resolve_workspace(session, workspace).id
         data = schemas.CampaignCreate(name=name, segment_id=_segment_id(session, workspace_id, segment),
-                                      holdout_percent=round(holdout, 2), description=description)
+                                      holdout_percent=round(holdout, 2), description=description, **winner_settings)
         campaign_id = service.create_campaign(session, workspace_id=workspace_id, actor=cli_actor(), data=data).id
     console.print(f"[green]✓[/] campaign #{campaign_id} {name!r} created (draft); add content with "
                   f"`kempen campaign add-email {campaign_id} …`", highlight=False, soft_wrap=True)
@@ -257,3 +301,39 @@ def approve(campaign_id: int = IdArgument, workspace: str | None = WorkspaceOpti
     with session_scope() as session:
         workspace_id = resolve_workspace(session, workspace).id
         _moved(lifecycle.approve(session, workspace_id=workspace_id, campaign_id=campaign_id, actor=cli_actor()))
+
+
+@campaign_app.command("winner")
+@exits_on_error
+def winner_settings(campaign_id: int = IdArgument, metric: Metric | None = typer.Option(
+                        None, "--metric", help="Decide on this metric (turns the automatic winner on)"),
+                    off: bool = typer.Option(False, "--off", help="Turn the automatic winner off"),
+                    test_percent: int | None = TestPercentOption, wait: str | None = WaitOption,
+                    fallback: WinnerFallback | None = FallbackOption, workspace: str | None = WorkspaceOption) -> None:
+    """Set a campaign's automatic winner before launch: test share, wait, metric and fallback."""
+    if off and metric is not None:
+        raise InvalidInput("Give --metric or --off, not both.")
+    fields = _winner_fields(metric, test_percent, wait, fallback)
+    data = schemas.CampaignUpdate(**fields, **({"winner_metric": None} if off else {}))
+    with session_scope() as session:
+        workspace_id = resolve_workspace(session, workspace).id
+        campaign = service.update_campaign(session, workspace_id=workspace_id, actor=cli_actor(),
+                                           campaign_id=campaign_id, data=data)
+        summary = describe_settings(campaign)
+    console.print(f"[green]✓[/] campaign #{campaign_id}, automatic winner: {escape(summary)}", highlight=False,
+                  soft_wrap=True)
+
+
+@campaign_app.command("pick-winner")
+@exits_on_error
+def pick_winner(campaign_id: int = IdArgument,
+                variant_id: int | None = typer.Option(None, "--variant", min=1,
+                                                      help="This variant wins its message (default: the figures)"),
+                workspace: str | None = WorkspaceOption) -> None:
+    """Decide a running campaign's automatic winner now and send it to the rest of the audience."""
+    with session_scope() as session:
+        workspace_id = resolve_workspace(session, workspace).id
+        campaign = winner.pick_winner_now(session, workspace_id=workspace_id, campaign_id=campaign_id,
+                                          actor=cli_actor(), variant_id=variant_id)
+        summary = (campaign.winner_decision or {}).get("summary", "decided")
+    console.print(f"[green]✓[/] campaign #{campaign_id}: {escape(summary)}", highlight=False, soft_wrap=True)

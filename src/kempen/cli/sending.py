@@ -34,6 +34,9 @@ def launch_command(campaign_id: int = IdArgument, workspace: str | None = Worksp
                                          actor=cli_actor())
     console.print(f"[green]✓[/] campaign {campaign_id} {result.status.value}: audience {result.audience:,}, "
                   f"holdout {result.holdout:,}, {result.deliveries:,} deliveries in {result.batches:,} batches")
+    if result.winner_decide_at is not None:
+        console.print(f"  automatic winner: {result.winner_rest:,} wait for the winner, picked at "
+                      f"{result.winner_decide_at:%Y-%m-%d %H:%M} UTC")
     if result.status == CampaignStatus.RUNNING:
         console.print("  sending starts as soon as a worker runs (`kempen serve` or `kempen worker`); "
                       f"follow it with `kempen campaign status {campaign_id} --watch`")
