@@ -10,6 +10,8 @@ const vendor = join(here, "..", "src", "kempen", "web", "static", "vendor");
 // package name -> [file inside the package, name under static/vendor/]
 const assets = [
   ["htmx.org", "dist/htmx.min.js", "htmx.min.js"],
+  ["chart.js", "dist/chart.umd.min.js", "chart.umd.min.js"],
+  ["chartjs-chart-error-bars", "build/index.umd.min.js", "chartjs-chart-error-bars.umd.min.js"],
 ];
 
 mkdirSync(vendor, { recursive: true });
