@@ -105,10 +105,11 @@ def read_ab(form: AbForm) -> stats.AbResult:
                                      confidence=confidence)
 
 
-def read_sample_size(form: SampleSizeForm) -> stats.SampleSize:
-    """Run the sample-size calculation the form describes."""
+def read_sample_size(form: SampleSizeForm, split: list[float] | None = None) -> stats.SampleSize:
+    """Run the sample-size calculation the form describes (equal shares unless a planned split is given)."""
     options = {"relative": bool(form.relative), "alpha": _number(form.alpha, "Alpha"),
-               "power": _number(form.power, "Power"), "variants": _number(form.variants, "Variants", int)}
+               "power": _number(form.power, "Power"), "variants": _number(form.variants, "Variants", int),
+               "split": split}
     mde = _number(form.mde, "Minimum detectable effect")
     baseline = _number(form.baseline, "Baseline") if form.baseline.strip() else None
     if form.std_dev.strip():
