@@ -351,3 +351,23 @@ def test_a_marketer_picks_the_winner_early(session: Session) -> None:
         winner_module.pick_winner_now(session, workspace_id=ws, campaign_id=built.campaign_id, actor=ACTOR)
     # The engine's later round finds nothing left to decide.
     assert winner_module.decide_due_winners(get_session_factory(), now=t0 + WAIT) == []
+
+
+def test_one_campaign_failing_to_decide_does_not_hold_up_the_others(session: Session,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = new_workspace(session)
+    add_contacts(session, ws, 50)
+    broken, fine = winner_campaign(session, ws), winner_campaign(session, ws)
+    t0 = utcnow()
+    for built in (broken, fine):
+        launch(session, ws, built, t0)
+    real = winner_module.analysis.analyse_campaign
+
+    def analyse(*args: Any, **kwargs: Any) -> Any:
+        if kwargs["campaign_id"] == broken.campaign_id:
+            raise RuntimeError("a bug in the analysis")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(winner_module.analysis, "analyse_campaign", analyse)
+    assert winner_module.decide_due_winners(get_session_factory(), now=t0 + WAIT) == [fine.campaign_id]
+    assert campaign_of(session, broken.campaign_id).winner_decided_at is None  # tried again next round

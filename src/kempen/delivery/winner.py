@@ -66,6 +66,8 @@ def decide_due_winners(factory: sessionmaker[Session], *, now: datetime | None =
                     decided.append(campaign_id)
         except KempenError as exc:  # it moved meanwhile (cancelled, deleted): nothing to decide
             logger.info("winner of campaign %s not decided: %s", campaign_id, exc.detail)
+        except Exception:  # one campaign's failure (a bug, a lost connection) must not hold up the others
+            logger.exception("winner of campaign %s could not be decided; retried next round", campaign_id)
     return decided
 
 
