@@ -131,3 +131,10 @@ def test_budget_planned_against_actual() -> None:
             == "Spent €1,355 of the €1,500 planned (90%); over budget: Paid search by €50.00.")
     assert captions.budget_caption(lines[2:], "EUR") == "Spent €5.00; no budget was planned."
     assert captions.budget_caption([], "EUR") == "No budget or costs recorded."
+
+
+def test_incrementality_without_an_interval_names_the_reason() -> None:
+    inc = incrementality(est(0.0, reason="Both rates are 0 %, so the interval cannot be estimated."), 0.0, 0.0)
+    assert captions.incrementality_caption(inc, "EUR") == (
+        "The campaign did not change the conversion rate over the holdout "
+        "(Both rates are 0 %, so the interval cannot be estimated).")

@@ -35,7 +35,7 @@ def test_performance_page_shows_every_table(logged_in: LoggedIn, built: Built,  
     assert cell(html, "channel-table", "paid_search", "cost") == "20.00"
     assert cell(html, "variant-table", str(built.variants["B"]), "complaints") == "1"
     assert cell(html, "segment-table", "in", "clicks") == "2"
-    assert 'id="series-table"' in html and "<svg" in html and 'id="budget-table"' in html
+    assert 'id="series-table"' in html and 'id="series-chart"' in html and 'id="budget-table"' in html
     campaign_page = logged_in.client.get(f"/campaigns/{built.campaign_id}")
     assert 'id="performance-link"' in campaign_page.text
 
@@ -65,17 +65,19 @@ def test_channel_comparison_sorts_filters_and_exports(logged_in: LoggedIn, built
     c = logged_in.client
     params = {"since": "2026-02-01", "until": "2026-03-31", "sort": "cost", "order": "desc"}
     page = c.get("/reports", params=params)
-    keys = re.findall(r'<tr data-key="([^"]+)"', page.text)
+    channel_table = page.text.split('id="channel-table"', 1)[1].split("</table>", 1)[0]
+    keys = re.findall(r'<tr data-key="([^"]+)"', channel_table)
     assert keys == ["paid_search", "email", "sms"]
     assert 'aria-sort="descending"' in page.text
     link = re.search(r'class="sort-link" href="([^"]+)" data-field="cost"', page.text).group(1)  # type: ignore[union-attr]
     assert "order=asc" in link  # clicking the sorted column again reverses it
     only_sms = c.get("/reports", params={**params, "channel": "sms"})
-    assert re.findall(r'<tr data-key="([^"]+)"', only_sms.text) == ["sms"]
+    assert re.findall(r'<tr data-key="([^"]+)"', only_sms.text.split('id="channel-table"', 1)[1]
+                      .split("</table>", 1)[0]) == ["sms"]
     campaigns = c.get("/reports", params={**params, "group": "campaign"})
     assert f'data-key="{built.campaign_id}"' in campaigns.text
     xlsx = c.get("/reports", params={**params, "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(xlsx.content))["Channel"]
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Channels"]  # every table of the page, one sheet each
     assert [r[0].value for r in sheet.iter_rows(min_row=2)] == ["Paid search", "Email", "SMS"]
     csv_text = c.get(f"/campaigns/{built.campaign_id}/performance", params={"format": "csv"}).text
     assert csv_text.startswith("Table,Name,Audience")

@@ -11,9 +11,13 @@ import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from kempen.experiments.schemas import ArmOut, ExperimentOut, Metric
 from kempen.reporting.schemas import BudgetLine, CampaignReport, Figures, Incrementality, SeriesPoint
+
+if TYPE_CHECKING:
+    from kempen.reporting.dashboard import Kpi
 
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 METRIC_NAMES = {Metric.OPEN_RATE: "open rate", Metric.CLICK_RATE: "click rate",
@@ -105,8 +109,9 @@ def channels_caption(channels: Sequence[Figures], currency: str) -> str:
     parts = []
     if revenue > 0:
         top = max(active, key=lambda c: c.revenue)
+        earning = [c for c in active if c.revenue > 0]
         parts.append(f"{top.label} brought {money(top.revenue, currency)} of {money(revenue, currency)} revenue"
-                     if len(active) > 1 else f"{top.label} brought all {money(revenue, currency)} of revenue")
+                     if len(earning) > 1 else f"{top.label} brought all {money(revenue, currency)} of revenue")
     else:
         parts.append("no revenue attributed yet")
     rated = [c for c in active if c.click_rate is not None]
@@ -135,6 +140,7 @@ def experiment_caption(experiment: ExperimentOut, currency: str = "EUR") -> str:
     """The analysis's own caption when it has one, else one built from its arms and comparisons."""
     if experiment.caption.strip():
         return experiment.caption.strip()
+    currency = experiment.currency or currency
     name = METRIC_NAMES[experiment.metric]
     if len(experiment.arms) < 2 or not any(a.recipients for a in experiment.arms):
         return f"Not enough sends yet to compare the variants' {name}."
@@ -189,6 +195,8 @@ def incrementality_caption(inc: Incrementality, currency: str) -> str:
         text += (f" ({_confidence(inc.confidence)} interval {_signed_points(diff.low)} to "
                  f"{_signed_points(diff.high)})")
     text += " over the holdout"
+    if (diff.low is None or diff.high is None) and diff.reason:
+        text += f" ({diff.reason.rstrip('.')})"
     conversions, revenue = inc.incremental_conversions.estimate, inc.incremental_revenue.estimate
     if conversions is not None and round(conversions) > 0:
         text += f": about {plural(conversions, 'incremental conversion')}"
@@ -235,3 +243,45 @@ def campaign_captions(report: CampaignReport) -> dict[str, str]:
     if report.incrementality is not None:
         captions["incrementality"] = incrementality_caption(report.incrementality, report.currency)
     return captions
+
+
+# The dashboard
+
+def trend_caption(trend: Sequence[SeriesPoint], bucket: str = "day") -> str:
+    """The period's opens and clicks and its busiest day (or week) of sending."""
+    if not any(p.sent or p.opens or p.clicks for p in trend):
+        return "No campaign sent anything in this period."
+    opens, clicks = sum(p.opens for p in trend), sum(p.clicks for p in trend)
+    busiest = max(trend, key=lambda p: p.sent)
+    span = plural(len(trend), bucket)
+    when = busiest.start.strftime("%d %b").lstrip("0")
+    busiest_text = (f"the busiest {bucket} was {'the week of ' if bucket == 'week' else ''}{when} "
+                    f"({plural(busiest.sent, 'message')} sent)") if busiest.sent else "nothing was sent"
+    return f"{plural(opens, 'open')} and {plural(clicks, 'click')} over {span}; {busiest_text}."
+
+
+def _change(kpi: Kpi) -> str:
+    if kpi.change is None:
+        return "none in the previous period" if not kpi.previous else "no change to measure"
+    if kpi.kind == "rate":
+        if round(kpi.change * 1000) == 0:
+            return "as before"
+        return f"{'up' if kpi.change > 0 else 'down'} {points(kpi.change)} points"
+    if round(kpi.change * 100) == 0:
+        return "as before"
+    return f"{'up' if kpi.change > 0 else 'down'} {abs(kpi.change) * 100:.0f}% on the previous period"
+
+
+def kpis_caption(kpis: Sequence[Kpi], currency: str) -> str:
+    """Revenue and click rate against the previous period, e.g. "Revenue €2,300, up 12% on the previous period; …"."""
+    by_key = {k.key: k for k in kpis}
+    revenue, click_rate = by_key.get("revenue"), by_key.get("click_rate")
+    parts = []
+    if revenue is not None and revenue.value is not None:
+        parts.append(f"Revenue {money(revenue.value, currency)}, {_change(revenue)}")
+    if click_rate is not None and click_rate.value is not None:
+        parts.append(f"click rate {percent(click_rate.value)}, {_change(click_rate)}")
+    if not parts:
+        return "Nothing sent in this period."
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."

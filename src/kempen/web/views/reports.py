@@ -1,13 +1,16 @@
-"""Report pages: a campaign's performance (with its costs), the workspace's channel comparison, tracking settings.
+"""Report pages: a campaign's performance (charts, costs), the workspace dashboard, tracking settings.
 
 Sorting and filters are plain links and GET forms (query parameters), so every table works without
-JavaScript and every view has an address that can be shared or reloaded.
+JavaScript and every view has an address that can be shared or reloaded. Charts are drawn by
+static/js/report-charts.js from JSON blocks (reporting/charts.py); each has a caption
+(reporting/captions.py) and a table beside it. Every table downloads as CSV or XLSX with
+`?format=csv|xlsx&table=<key>` (reporting/tables.py), for analysts and above.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -22,7 +25,18 @@ from kempen.http.deps import IdPath, SessionDep
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import KempenError, NotFound
 from kempen.models import CampaignStatus, Role
-from kempen.reporting import costs, export, report, schemas, settings, spend_import
+from kempen.reporting import (
+    captions,
+    charts,
+    costs,
+    dashboard,
+    export,
+    report,
+    schemas,
+    settings,
+    spend_import,
+    tables,
+)
 from kempen.segments import service as segments
 from kempen.tracking.settings import get_tracking_settings
 from kempen.web.auth import CsrfChecked, WebContext, WebUser
@@ -56,43 +70,69 @@ def _download(body: bytes, fmt: str, name: str) -> Response:
 @router.get("/campaigns/{campaign_id}/performance")
 def performance(request: Request, session: SessionDep, ctx: WebUser, campaign_id: IdPath,
                 model: Annotated[str, Query(max_length=24)] = "", segment_id: Annotated[str, Query(max_length=20)] = "",
-                format: Annotated[str, Query(max_length=8)] = "", problem: str = "", saved: str = "") -> Response:
-    """A campaign's headline figures, tables per channel and variant, time series, costs and segment breakdown."""
+                format: Annotated[str, Query(max_length=8)] = "", table: Annotated[str, Query(max_length=40)] = "",
+                problem: str = "", saved: str = "") -> Response:
+    """A campaign's headline figures, charts with captions, tables per channel and variant, time series and costs."""
     try:
         found = report.campaign_report(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id,
                                        model=_model(model), segment_id=_int(segment_id))
     except NotFound:
         return _error(request, ctx, 404, "Campaign not found", "There is no such campaign in this workspace.")
-    if format in ("csv", "xlsx"):
-        if not ctx.principal.role.includes(Role.ANALYST):
-            return _error(request, ctx, 403, "You cannot do that here", "Exports need the analyst role.")
-        return _download(export.download(export.campaign_sections(found), found.currency, format), format,
-                         f"campaign-{campaign_id}-report")
-    marketer = ctx.principal.role.includes(Role.MARKETER)
+    spend = [schemas.Spend.model_validate(row)
+             for row in costs.list_spend(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id)]
+    if format == "csv" and not table:  # every table in one CSV, with a "Table" column (as the API and CLI)
+        return _export(request, ctx, format, f"campaign-{campaign_id}-report",
+                       lambda: export.download(export.campaign_sections(found), found.currency, format))
+    if format:
+        return _export_table(request, ctx, format, table, f"campaign-{campaign_id}",
+                             tables.campaign_tables(found, spend), found.currency)
     return render(request, "reports/performance.html", {
         "ctx": ctx, "nav": "campaigns", "r": found, "models": MODELS, "model": found.model.value,
         "segments": segments.list_segments(session, workspace_id=ctx.workspace_id), "segment_id": segment_id,
-        "spend": costs.list_spend(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id)[:50],
-        "can_edit": marketer, "problem": problem[:300], "saved": saved[:40], "chart": chart(found.series),
+        "spend": spend[:50], "spend_count": len(spend), "can_edit": ctx.principal.role.includes(Role.MARKETER),
+        "can_export": ctx.principal.role.includes(Role.ANALYST), "problem": problem[:300], "saved": saved[:40],
+        "charts": campaign_charts(found), "captions": captions.campaign_captions(found),
+        "experiment_captions": {e.message_id: captions.experiment_caption(e, found.currency)
+                                for e in found.experiments},
         "today": utcnow().date().isoformat(), "query": urlencode({"model": model, "segment_id": segment_id}),
     })
 
 
-def chart(points: list[schemas.SeriesPoint], width: int = 720, height: int = 160) -> dict[str, Any]:
-    """Bar geometry for a small server-rendered SVG of opens and clicks per bucket."""
-    if not points:
-        return {"bars": [], "width": width, "height": height, "peak": 0}
-    peak = max(max(p.opens, p.clicks, p.sent) for p in points) or 1
-    step = width / len(points)
-    bars = []
-    for n, p in enumerate(points):
-        x = n * step
-        for offset, value, kind in ((0.0, p.sent, "sent"), (step / 3, p.opens, "opens"),
-                                    (2 * step / 3, p.clicks, "clicks")):
-            h = height * value / peak
-            bars.append({"x": round(x + offset, 2), "y": round(height - h, 2), "w": round(max(step / 3 - 1, 1), 2),
-                         "h": round(h, 2), "kind": kind, "title": f"{p.start:%d %b %H:%M} · {value} {kind}"})
-    return {"bars": bars, "width": width, "height": height, "peak": peak}
+def campaign_charts(found: schemas.CampaignReport) -> dict[str, Any]:
+    """The chart specs of the campaign page, by section (reporting/charts.py)."""
+    spread = [b for b in found.budget if b.planned is not None or b.actual]
+    return {
+        "series": charts.series_chart(*charts.even_series(found.series, found.launched_at, found.until))
+        if found.series and found.launched_at else None,
+        "experiments": {e.message_id: charts.experiment_chart(e, found.currency) for e in found.experiments},
+        "variants": None if found.experiments else charts.variant_click_chart(found.variants),
+        "incrementality": charts.incrementality_chart(found.incrementality) if found.incrementality else None,
+        "channels": (charts.money_by_row_chart(found.channels, found.currency, title="Revenue and cost per channel")
+                     if any(c.revenue or c.cost for c in found.channels) else None),
+        "budget": charts.budget_chart(spread, found.currency) if spread else None,
+    }
+
+
+def _export(request: Request, ctx: WebContext, fmt: str, name: str, body: Any) -> Response:
+    """The file `body()` makes, for analysts and above."""
+    if fmt not in ("csv", "xlsx"):
+        return _error(request, ctx, 400, "Unknown format", "Exports come as csv or xlsx.")
+    if not ctx.principal.role.includes(Role.ANALYST):
+        return _error(request, ctx, 403, "You cannot do that here", "Exports need the analyst role.")
+    return _download(body(), fmt, name)
+
+
+def _export_table(request: Request, ctx: WebContext, fmt: str, table: str, name: str,
+                  found: list[export.Table], currency: str) -> Response:
+    """One table of the page as CSV or XLSX; without `table`, every table as one workbook."""
+    if not table:
+        if fmt == "csv":
+            return _error(request, ctx, 400, "Choose a table", "A CSV file holds one table: add table=… to the address.")
+        return _export(request, ctx, fmt, name, lambda: export.tables_xlsx(found, currency))
+    chosen = [t for t in found if t.key == table]
+    if not chosen:
+        return _error(request, ctx, 404, "No such table", f"This page has no table called “{table}”.")
+    return _export(request, ctx, fmt, f"{name}-{table}", lambda: export.download_table(chosen, currency, fmt))
 
 
 def _back(campaign_id: int, **params: str) -> RedirectResponse:
@@ -171,11 +211,11 @@ def _decimal(value: str) -> Decimal | str:
         return value  # validation names it
 
 
-# The workspace-wide comparison
+# The workspace dashboard
 
 @dataclass(frozen=True)
 class Filters:
-    group: str = "channel"
+    period: str = ""
     since: str = ""
     until: str = ""
     channel: str = ""
@@ -184,6 +224,7 @@ class Filters:
     model: str = ""
     sort: str = "label"
     order: str = "asc"
+    group: str = ""  # older export links: ?group=channel|campaign|segment&format=…
 
     def query(self, **changes: str) -> str:
         values = {**self.__dict__, **changes}
@@ -196,14 +237,18 @@ class Filters:
         return "/reports?" + self.query(sort=field, order=order)
 
 
-def report_filters(group: Annotated[str, Query(max_length=20)] = "channel",
+def report_filters(period: Annotated[str, Query(max_length=10)] = "",
                    since: Annotated[str, Query(max_length=20)] = "", until: Annotated[str, Query(max_length=20)] = "",
                    channel: Annotated[str, Query(max_length=40)] = "", status: Annotated[str, Query(max_length=24)] = "",
                    segment_id: Annotated[str, Query(max_length=20)] = "", model: Annotated[str, Query(max_length=24)] = "",
                    sort: Annotated[str, Query(max_length=40)] = "label",
-                   order: Annotated[str, Query(max_length=4)] = "asc") -> Filters:
-    return Filters(group if group in GROUPS else "channel", since, until, channel, status, segment_id, model,
-                   sort if sort in export.SORTABLE else "label", order if order in ("asc", "desc") else "asc")
+                   order: Annotated[str, Query(max_length=4)] = "asc",
+                   group: Annotated[str, Query(max_length=20)] = "") -> Filters:
+    custom = period == "custom" or (not period and bool(since or until))
+    return Filters(period if period in dashboard.PRESETS else "custom" if custom else "",
+                   since if custom else "", until if custom else "", channel, status, segment_id, model,
+                   sort if sort in export.SORTABLE else "label", order if order in ("asc", "desc") else "asc",
+                   group if group in GROUPS else "")
 
 
 def _day(value: str) -> date | None:
@@ -213,37 +258,55 @@ def _day(value: str) -> date | None:
         return None
 
 
-def _period(f: Filters) -> tuple[datetime, datetime]:
-    end = _day(f.until) or utcnow().date()
-    start = _day(f.since) or end - timedelta(days=89)
-    start = min(start, end)
-    as_dt = lambda d: datetime.combine(d, time.min).replace(tzinfo=utcnow().tzinfo)  # noqa: E731
-    return as_dt(start), as_dt(end + timedelta(days=1))
+def _report_filters(f: Filters) -> tuple[str, report.ReportFilters]:
+    preset, period = dashboard.choose_period(f.period, _day(f.since), _day(f.until), utcnow().date())
+    status = CampaignStatus(f.status) if f.status in {s.value for s in CampaignStatus} else None
+    return preset, report.ReportFilters(since=period.since, until=period.until, channel=f.channel or None,
+                                        status=status, segment_id=_int(f.segment_id), model=_model(f.model))
 
 
 @router.get("/reports")
 def reports_page(request: Request, session: SessionDep, ctx: WebUser,
                  f: Annotated[Filters, Depends(report_filters)],
-                 format: Annotated[str, Query(max_length=8)] = "") -> Response:
-    """Compare channels (or campaigns, or segments) over a period, sortable, filterable and exportable."""
-    since, until = _period(f)
-    status = CampaignStatus(f.status) if f.status in {s.value for s in CampaignStatus} else None
-    filters = report.ReportFilters(since=since, until=until, channel=f.channel or None, status=status,
-                                   segment_id=_int(f.segment_id), model=_model(f.model))
-    found = report.workspace_report(session, workspace_id=ctx.workspace_id, group=f.group, filters=filters,
-                                    sort=f.sort, descending=f.order == "desc")
-    if format in ("csv", "xlsx"):
-        if not ctx.principal.role.includes(Role.ANALYST):
-            return _error(request, ctx, 403, "You cannot do that here", "Exports need the analyst role.")
-        return _download(export.download([(f.group.capitalize(), found.rows)], found.currency, format), format,
-                         f"report-{f.group}")
+                 format: Annotated[str, Query(max_length=8)] = "",
+                 table: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """The dashboard: headline figures against the previous period, the trend, channels and campaigns."""
+    preset, filters = _report_filters(f)
+    if format and f.group and not table:  # an older link: the comparison by channel, campaign or segment
+        found = report.workspace_report(session, workspace_id=ctx.workspace_id, group=f.group, filters=filters,
+                                        sort=f.sort, descending=f.order == "desc")
+        return _export(request, ctx, format, f"report-{f.group}", lambda: export.download(
+            [(f.group.capitalize(), found.rows)], found.currency, format))
+    board = dashboard.workspace_dashboard(session, workspace_id=ctx.workspace_id, filters=filters, sort=f.sort,
+                                          descending=f.order == "desc")
+    if format:
+        return _export_table(request, ctx, format, table, "reports", tables.dashboard_tables(board), board.currency)
     return render(request, "reports/workspace.html", {
-        "ctx": ctx, "nav": "reports", "r": found, "f": f, "columns": export.COLUMNS, "models": MODELS,
-        "statuses": list(CampaignStatus), "segments": segments.list_segments(session, workspace_id=ctx.workspace_id),
-        "since": since.date().isoformat(), "until": (until - timedelta(days=1)).date().isoformat(),
-        "channels": ["email", "sms", "push", *sorted({r.key for r in found.rows} - {"email", "sms", "push"})]
-        if f.group == "channel" else ["email", "sms", "push"],
+        "ctx": ctx, "nav": "reports", "d": board, "f": f, "preset": preset, "presets": dashboard.PRESETS,
+        "models": MODELS, "statuses": list(CampaignStatus),
+        "segments": segments.list_segments(session, workspace_id=ctx.workspace_id),
+        "since": filters.since.date().isoformat(), "until": (filters.until - timedelta(days=1)).date().isoformat(),
+        "channels": ["email", "sms", "push", *sorted({r.key for r in board.channels} - {"email", "sms", "push"})],
+        "can_export": ctx.principal.role.includes(Role.ANALYST), "charts": dashboard_charts(board),
+        "captions": dashboard_captions(board),
+        "previous": (board.previous_since.date().isoformat(), (board.previous_until - timedelta(days=1)).date().isoformat()),
+        "campaign_notes": {c.figures.key: f"{c.status.replace('_', ' ')} · launched {c.launched_at:%d %b %Y}"
+                           for c in board.campaigns if c.launched_at},
     })
+
+
+def dashboard_charts(board: dashboard.Dashboard) -> dict[str, Any]:
+    """The dashboard's chart specs: the trend and money per channel."""
+    title = f"Sent, opens, clicks and conversions per {board.trend_bucket}"
+    return {"trend": charts.series_chart(board.trend, title=title, bucket=board.trend_bucket) if board.trend else None,
+            "channels": (charts.money_by_row_chart(board.channels, board.currency, title="Revenue and cost per channel")
+                         if board.channels else None)}
+
+
+def dashboard_captions(board: dashboard.Dashboard) -> dict[str, str]:
+    return {"trend": captions.trend_caption(board.trend, board.trend_bucket),
+            "channels": captions.channels_caption(board.channels, board.currency),
+            "kpis": captions.kpis_caption(board.kpis, board.currency)}
 
 
 # Tracking settings
