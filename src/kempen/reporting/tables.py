@@ -112,8 +112,10 @@ KPI_COLUMNS = (Column("label", "Figure", "text"), Column("value", "This period",
 
 def dashboard_tables(dashboard: Dashboard) -> list[Table]:
     """The dashboard's tables: headline figures, the trend, channels and campaigns."""
+    def shown(kind: str, v: float | None) -> float | int | None:
+        return None if v is None else v * 100 if kind == "rate" else int(v) if kind == "int" else v
     kpis = [[k.label + (" (%)" if k.kind == "rate" else f" ({dashboard.currency})" if k.kind == "money" else ""),
-             *(None if v is None else v * 100 if k.kind == "rate" else v for v in (k.value, k.previous)),
+             shown(k.kind, k.value), shown(k.kind, k.previous),
              None if k.change is None else k.change * 100, "points" if k.kind == "rate" else "%"]
             for k in dashboard.kpis]
     lines = dashboard.campaigns
