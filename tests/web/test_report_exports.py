@@ -142,3 +142,16 @@ def test_analysts_export_and_viewers_do_not(logged_in: LoggedIn, session: Sessio
     assert "table-exports" not in page and 'id="export-xlsx"' not in page
     for params in ({"format": "csv", "table": "variants"}, {"format": "xlsx"}, {"format": "csv"}):
         assert logged_in.client.get(base, params=params).status_code == 403
+
+
+def test_a_campaign_not_launched_yet_has_empty_tables_and_no_charts(logged_in: LoggedIn, session: Session) -> None:
+    draft = Campaign(workspace_id=logged_in.tenant.id, name="Draft")
+    session.add(draft)
+    session.commit()
+    base = f"/campaigns/{draft.id}/performance"
+    page = logged_in.client.get(base)
+    assert page.status_code == 200 and "Nothing has happened yet." in page.text
+    assert 'data-chart="' not in page.text and 'id="budget-caption">No budget or costs recorded.' in page.text
+    for key in export_keys(page.text):
+        got = logged_in.client.get(base, params={"format": "csv", "table": key})
+        assert got.status_code == 200 and len(rows_of(got.text)) >= 1, key
