@@ -69,7 +69,7 @@
       .map((d, i) => ({
         type: d.type, label: d.label, data: d.values, yAxisID: d.axis === "right" ? "y1" : "y",
         backgroundColor: colour(d, i), borderColor: colour(d, i), borderWidth: d.type === "line" ? 2 : 0,
-        pointRadius: spec.labels.length > 40 ? 0 : 2, tension: 0, order: d.type === "bar" ? 2 : 1,
+        pointRadius: spec.labels.length > 40 ? 0 : 2, tension: 0, order: d.type === "bar" ? 2 : 1, maxBarThickness: 40,
       }));
     return { type: "bar", data: { labels: spec.labels, datasets }, options };
   }
