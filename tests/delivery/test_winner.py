@@ -371,3 +371,19 @@ def test_one_campaign_failing_to_decide_does_not_hold_up_the_others(session: Ses
     monkeypatch.setattr(winner_module.analysis, "analyse_campaign", analyse)
     assert winner_module.decide_due_winners(get_session_factory(), now=t0 + WAIT) == [fine.campaign_id]
     assert campaign_of(session, broken.campaign_id).winner_decided_at is None  # tried again next round
+
+
+def test_a_universal_holdout_started_during_the_test_is_left_out_of_the_rest(session: Session) -> None:
+    from kempen.delivery.winner_rest import campaign_recipients
+
+    ws = new_workspace(session)
+    contacts = add_contacts(session, ws, 400)
+    built = winner_campaign(session, ws, holdout="0")
+    t0 = utcnow() - timedelta(hours=3)
+    launch(session, ws, built, t0)
+    campaign = campaign_of(session, built.campaign_id)
+    before = set(campaign_recipients(session, campaign, t0 + timedelta(minutes=30)).tolist())
+    assert before == set(contacts)  # no universal holdout yet
+    universal = universal_holdout(session, ws, contacts, utcnow())  # starts a minute before now, after launch
+    after = set(campaign_recipients(session, campaign, utcnow()).tolist())
+    assert universal and after == set(contacts) - universal

@@ -100,7 +100,7 @@ def decide_winner(session: Session, *, workspace_id: int, campaign_id: int, acto
     choices = _choices(session, campaign, metric, now, picked_variant_id)
     if not _claim(session, campaign, now, statuses):
         return None
-    rest = materialise_rest(session, campaign, choices, batch_size=get_settings().batch_size)
+    rest = materialise_rest(session, campaign, choices, batch_size=get_settings().batch_size, now=now)
     decision = _decision(choices, metric, rest, actor=actor, now=now, picked=picked_variant_id is not None)
     campaign.winner_decision = decision
     campaign.winner_variant_id = _headline_variant(choices)

@@ -1,12 +1,14 @@
 """The rest of an automatic-winner campaign's audience: who they are, and their deliveries of the winner.
 
 The rest is recomputed from what launch froze, never stored: the snapshot's members, less the
-workspace's universal holdout at launch time, less the campaign's holdout, less everyone already
+workspace's universal holdout at launch and at the decision, less the campaign's holdout, less everyone already
 given a delivery of the message (the test share). Deliveries stay unique per message and contact,
 so even a second materialisation could not send anybody the message twice.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import select
@@ -23,13 +25,15 @@ def _ids(session: Session, stmt: object) -> IdArray:
     return np.fromiter(session.scalars(stmt), dtype=np.int64)  # type: ignore[call-overload]
 
 
-def campaign_recipients(session: Session, campaign: Campaign) -> IdArray:
-    """Who the campaign may reach, as at launch: members less the universal and the campaign's holdout."""
+def campaign_recipients(session: Session, campaign: Campaign, now: datetime) -> IdArray:
+    """Who the campaign may still reach: members less the campaign's holdout and the universal holdout,
+    both as at launch and as at `now` (a universal holdout that started during the test is respected)."""
     assert campaign.snapshot_id is not None and campaign.launched_at is not None
     workspace_id = campaign.workspace_id
     audience = member_ids(session, workspace_id, campaign.snapshot_id)
-    members = audience[~held_out_mask(session, workspace_id=workspace_id, contact_ids=audience,
-                                      at=campaign.launched_at)]
+    held_out = held_out_mask(session, workspace_id=workspace_id, contact_ids=audience, at=campaign.launched_at)
+    held_out |= held_out_mask(session, workspace_id=workspace_id, contact_ids=audience, at=now)
+    members = audience[~held_out]
     holdout = _ids(session, select(CampaignHoldoutMember.contact_id).where(
         CampaignHoldoutMember.workspace_id == workspace_id, CampaignHoldoutMember.campaign_id == campaign.id))
     return members[~np.isin(members, holdout)]
@@ -44,12 +48,12 @@ def rest_of(session: Session, campaign: Campaign, recipients: IdArray, message_i
 
 
 def materialise_rest(session: Session, campaign: Campaign, choices: list[Choice], *,
-                     batch_size: int) -> dict[int, int]:
+                     batch_size: int, now: datetime) -> dict[int, int]:
     """Write the winner's deliveries for the rest of each message's audience; the size of each message's rest.
 
     A message decided "none" writes nothing: its rest is counted, to say who goes without.
     """
-    recipients = campaign_recipients(session, campaign)
+    recipients = campaign_recipients(session, campaign, now)
     sizes: dict[int, int] = {}
     for choice in choices:
         rest = rest_of(session, campaign, recipients, choice.message.id)
