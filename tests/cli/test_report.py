@@ -57,3 +57,34 @@ def test_spend_import_and_list(tmp_path: Path, tenant: Tenant, built: Built) -> 
     file.write_text("date,channel,amount\nyesterday,display,3.50\n")
     code, _, error = run(tenant, "spend", "import", str(file), "--campaign", str(built.campaign_id))
     assert code != 0 and isinstance(error, InvalidInput) and "Row 2" in error.detail
+
+
+def _pdf_text(body: bytes) -> str:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(body)
+    return "\n".join(page.get_textpage().get_text_range() for page in document)
+
+
+def test_report_campaign_as_pdf_needs_a_file_and_writes_it_whole(tmp_path: Path, tenant: Tenant,
+                                                                 built: Built,  # noqa: F811
+                                                                 credits: list[AttributedCredit]) -> None:  # noqa: F811
+    code, _, error = run(tenant, "report", "campaign", str(built.campaign_id), "--format", "pdf")
+    assert code != 0 and isinstance(error, InvalidInput) and "--output" in error.detail
+    target = tmp_path / "spring.pdf"
+    code, out, _ = run(tenant, "report", "campaign", str(built.campaign_id), "--format", "pdf", "-o", str(target))
+    assert code == 0, out
+    body = target.read_bytes()
+    assert body.startswith(b"%PDF-") and "Spring" in _pdf_text(body) and str(target) in out
+    assert [p.name for p in tmp_path.iterdir()] == ["spring.pdf"]  # no partial file left behind
+    code, _, error = run(tenant, "report", "campaign", str(built.campaign_id), "--format", "pdf",
+                         "-o", str(tmp_path / "missing" / "x.pdf"))
+    assert code != 0 and isinstance(error, InvalidInput) and "Could not write" in error.detail
+
+
+def test_report_campaign_json_to_a_file(tmp_path: Path, tenant: Tenant, built: Built,  # noqa: F811
+                                        credits: list[AttributedCredit]) -> None:  # noqa: F811
+    target = tmp_path / "report.json"
+    code, out, _ = run(tenant, "report", "campaign", str(built.campaign_id), "--format", "json", "-o", str(target))
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["totals"]["delivered"] == 7

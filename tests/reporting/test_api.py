@@ -137,6 +137,21 @@ def test_campaign_report_json_csv_and_xlsx(tenant: Tenant, built: Built, credits
     assert values["Revenue (EUR)"].value == 150.0 and values["Cost (EUR)"].value == 30.07
 
 
+def test_campaign_report_as_pdf(tenant: Tenant, other_tenant: Tenant, built: Built,
+                                credits: list[AttributedCredit]) -> None:
+    import pypdfium2
+
+    c, url = tenant.client, f"{API}/reports/campaigns/{built.campaign_id}"
+    got = c.get(url, params={"format": "pdf"}, headers=tenant.headers(Role.VIEWER))
+    assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"] == f'attachment; filename="campaign-{built.campaign_id}-report.pdf"'
+    text = "\n".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(got.content))
+    assert "Spring" in text and "€150.00" in text
+    assert c.get(url, params={"format": "doc"}, headers=tenant.headers(Role.VIEWER)).status_code == 422
+    foreign = other_tenant.client.get(url, params={"format": "pdf"}, headers=other_tenant.headers(Role.ADMIN))
+    assert foreign.status_code == 404 and foreign.headers["content-type"] == "application/problem+json"
+
+
 def test_channel_report_sorts_filters_and_checks_input(tenant: Tenant, built: Built,
                                                        credits: list[AttributedCredit]) -> None:
     c, url, h = tenant.client, f"{API}/reports/channels", tenant.headers(Role.VIEWER)

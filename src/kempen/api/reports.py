@@ -17,7 +17,7 @@ from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
 from kempen.kit.ids import MAX_ID
 from kempen.models import CampaignStatus, Role
-from kempen.reporting import costs, export, report, schemas, settings, spend_import
+from kempen.reporting import costs, export, pdf, report, schemas, settings, spend_import
 from kempen.tracking.settings import get_tracking_settings as read_settings
 
 router = APIRouter(tags=["reports"])
@@ -25,6 +25,9 @@ CAMPAIGN = "/campaigns/{campaign_id}"
 MAX_UPLOAD = 20 * 1024 * 1024
 Format = Literal["json", "csv", "xlsx"]
 FormatQuery = Annotated[Format, Query(description="json (default), or a csv / xlsx download (analysts and up)")]
+CampaignFormat = Literal["json", "csv", "xlsx", "pdf"]
+CampaignFormatQuery = Annotated[CampaignFormat, Query(
+    description="json (default); a csv / xlsx download (analysts and up); or pdf, the report to forward")]
 ModelQuery = Annotated[AttributionModel | None, Query(description="Default: the workspace's model")]
 MetricQuery = Annotated[Metric | None, Query(
     description="What the variants are compared on; default: the campaign's winner metric, else click_rate")]
@@ -113,13 +116,19 @@ def _download(principal: Principal, sections: list[tuple[str, Any]], currency: s
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
-@router.get("/reports/campaigns/{campaign_id}", response_model=schemas.CampaignReport)
+@router.get("/reports/campaigns/{campaign_id}", response_model=schemas.CampaignReport,
+            responses={200: {"content": {"application/pdf": {}, "text/csv": {}, export.MEDIA_TYPES["xlsx"]: {}}}})
 def campaign_report(session: SessionDep, principal: Viewer, campaign_id: IdPath, model: ModelQuery = None,
                     segment_id: Annotated[int | None, Query(ge=1, le=MAX_ID,
                                                             description="Break recipients down by it")] = None,
-                    metric: MetricQuery = None, format: FormatQuery = "json") -> Any:
+                    metric: MetricQuery = None, format: CampaignFormatQuery = "json") -> Any:
     """A campaign's figures: totals, per channel and variant, over time, budget against actual, by segment,
-    and its A/B experiments (each message's variants compared on `metric`)."""
+    and its A/B experiments (each message's variants compared on `metric`); or the same as a PDF."""
+    if format == "pdf":  # what the report page shows, so a viewer may have it
+        body = pdf.campaign_report_pdf(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
+                                       model=model, segment_id=segment_id, metric=metric)
+        return Response(body, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-report.pdf"'})
     found = report.campaign_report(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
                                    model=model, segment_id=segment_id, metric=metric)
     if format == "json":

@@ -15,7 +15,7 @@ from kempen.experiments.captions import NOUNS, format_change, format_interval, f
 from kempen.experiments.schemas import ExperimentOut, Metric
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
-from kempen.reporting import costs, export, report, spend_import
+from kempen.reporting import costs, export, pdf, report, spend_import
 from kempen.reporting.schemas import EstimateOut, Figures, Incrementality
 
 report_app = typer.Typer(help="Campaign performance reports.", no_args_is_help=True)
@@ -27,6 +27,13 @@ class Output(StrEnum):
     TEXT = "text"
     JSON = "json"
     CSV = "csv"
+
+
+class CampaignOutput(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    PDF = "pdf"
 
 
 class Group(StrEnum):
@@ -75,22 +82,37 @@ def figures_table(title: str, rows: list[Figures], currency: str) -> Table:
 
 @report_app.command("campaign")
 def campaign(campaign_id: int = typer.Argument(..., min=1, help="The campaign's id"),
-             output: Output = typer.Option(Output.TEXT, "--format", "-f", help="text (tables), json or csv"),
+             output: CampaignOutput = typer.Option(CampaignOutput.TEXT, "--format", "-f",
+                                                   help="text (tables), json, csv or pdf (with --output)"),
              model: AttributionModel | None = typer.Option(None, "--model", help="Default: the workspace's"),
              segment: int | None = typer.Option(None, "--segment", min=1, help="Break recipients down by it"),
              metric: Metric | None = typer.Option(
                  None, "--metric", help="What A/B variants are compared on (default: the campaign's, else click_rate)"),
+             to: Path | None = typer.Option(None, "--output", "-o", dir_okay=False,
+                                            help="Write to this file instead of the terminal (needed for pdf)"),
              workspace: str | None = WorkspaceOption) -> None:
     """Show a campaign's figures: totals, per channel and variant, A/B tests, and what it earned and cost."""
+    if output == CampaignOutput.PDF and to is None:
+        raise InvalidInput("A PDF needs a file: add --output report.pdf.")
     with session_scope() as session:
         workspace_id = resolve_workspace(session, workspace).id
+        if output == CampaignOutput.PDF:
+            assert to is not None
+            body = pdf.campaign_report_pdf(session, workspace_id=workspace_id, campaign_id=campaign_id, model=model,
+                                           segment_id=segment, metric=metric)
+            _write(to, body)
+            console.print(f"Wrote the report of campaign {campaign_id} to {to} ({len(body) // 1024:,} KB).",
+                          highlight=False)
+            return
         found = report.campaign_report(session, workspace_id=workspace_id, campaign_id=campaign_id, model=model,
                                        segment_id=segment, metric=metric)
-    if output == Output.JSON:
-        typer.echo(found.model_dump_json(indent=2))
-        return
-    if output == Output.CSV:
-        typer.echo(export.to_csv(export.campaign_sections(found), found.currency), nl=False)
+    if output in (CampaignOutput.JSON, CampaignOutput.CSV):
+        text = (found.model_dump_json(indent=2) + "\n" if output == CampaignOutput.JSON
+                else export.to_csv(export.campaign_sections(found), found.currency))
+        if to is None:
+            typer.echo(text, nl=False)
+        else:
+            _write(to, text.encode())
         return
     t = found.totals
     console.print(f"[bold]{found.name}[/] · {found.status} · model {found.model.value} · "
@@ -110,6 +132,17 @@ def campaign(campaign_id: int = typer.Argument(..., min=1, help="The campaign's 
     for experiment in found.experiments:
         console.print(experiment_table(experiment))
         console.print(experiment.caption, highlight=False, markup=False)
+
+
+def _write(path: Path, body: bytes) -> None:
+    """Write the whole file or nothing: a half-written report is worse than none."""
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        partial.write_bytes(body)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(f"Could not write {path}: {exc.strerror or exc}.") from None
 
 
 def _p(value: float | None) -> str:

@@ -16,10 +16,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
+from kempen.attribution.types import AttributionModel
 from kempen.experiments.schemas import EstimateOut, ExperimentOut, Metric
-from kempen.kit.clock import as_utc
+from kempen.kit.clock import as_utc, utcnow
+from kempen.models import Workspace
 from kempen.reporting import captions, svg_charts
+from kempen.reporting.report import campaign_report
 from kempen.reporting.schemas import CampaignReport
 from kempen.reporting.svg_charts import count, money, percent, points
 from kempen.stats.summary import format_probability
@@ -54,6 +58,16 @@ def campaign_pdf(report: CampaignReport, *, workspace_name: str, generated_at: d
     pdf = HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(stylesheets=[stylesheet])
     assert pdf is not None  # write_pdf returns bytes when given no target
     return bytes(pdf)
+
+
+def campaign_report_pdf(session: Session, *, workspace_id: int, campaign_id: int,
+                        model: AttributionModel | None = None, segment_id: int | None = None,
+                        metric: Metric | None = None, now: datetime | None = None) -> bytes:
+    """The PDF of a campaign's report as the CLI, the API and the web page hand it out."""
+    found = campaign_report(session, workspace_id=workspace_id, campaign_id=campaign_id, model=model,
+                            segment_id=segment_id, metric=metric)
+    workspace = session.get(Workspace, workspace_id)
+    return campaign_pdf(found, workspace_name=workspace.name if workspace else "", generated_at=now or utcnow())
 
 
 def campaign_html(report: CampaignReport, *, workspace_name: str, generated_at: datetime) -> str:
