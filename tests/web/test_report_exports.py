@@ -139,7 +139,11 @@ def test_analysts_export_and_viewers_do_not(logged_in: LoggedIn, session: Sessio
     assert logged_in.client.get(base, params={"format": "csv", "table": "variants"}).status_code == 200
     as_role(logged_in, session, Role.VIEWER)
     page = logged_in.client.get(base).text
-    assert "table-exports" not in page and 'id="export-xlsx"' not in page
+    assert "table-exports" not in page and 'id="export-xlsx"' not in page and 'id="export-pdf"' in page
+    forwarded = logged_in.client.get(base, params={"format": "pdf"})  # the report to forward: every role
+    assert forwarded.status_code == 200 and forwarded.content.startswith(b"%PDF")
+    assert forwarded.headers["content-type"] == "application/pdf"
+    assert logged_in.client.get("/campaigns/999999/performance", params={"format": "pdf"}).status_code == 404
     for params in ({"format": "csv", "table": "variants"}, {"format": "xlsx"}, {"format": "csv"}):
         assert logged_in.client.get(base, params=params).status_code == 403
 

@@ -31,6 +31,7 @@ from kempen.reporting import (
     costs,
     dashboard,
     export,
+    pdf,
     report,
     schemas,
     settings,
@@ -74,6 +75,11 @@ def performance(request: Request, session: SessionDep, ctx: WebUser, campaign_id
                 problem: str = "", saved: str = "") -> Response:
     """A campaign's headline figures, charts with captions, tables per channel and variant, time series and costs."""
     try:
+        if format == "pdf":  # the report to forward: what the page shows, so every role may have it
+            body = pdf.campaign_report_pdf(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id,
+                                           model=_model(model), segment_id=_int(segment_id))
+            return Response(body, media_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}-report.pdf"'})
         found = report.campaign_report(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id,
                                        model=_model(model), segment_id=_int(segment_id))
     except NotFound:
