@@ -14,6 +14,7 @@ random split makes everything else equal on average.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,16 @@ from sqlalchemy import ColumnElement, Subquery, case, func, literal, select, uni
 from kempen.models import Conversion, Order, OrderStatus
 
 COUNTED_ORDER_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Sufficient statistics of one group: contacts, converted contacts, revenue sum and sum of squares."""
+
+    contacts: int = 0
+    converted: int = 0
+    revenue: float = 0.0
+    revenue_squares: float = 0.0
 
 
 def _in_currency(value: Any, currency: Any, wanted: str) -> ColumnElement[Decimal]:

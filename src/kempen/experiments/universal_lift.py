@@ -13,7 +13,6 @@ contact; one fetches the contact ids; numpy does the rest, so no query runs per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,7 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kempen.experiments.outcomes import contact_outcomes
+from kempen.experiments.outcomes import GroupStats, contact_outcomes
 from kempen.experiments.schemas import EstimateOut, estimate_out
 from kempen.experiments.universal_holdout import (
     HoldoutState,
@@ -42,16 +41,6 @@ from kempen.tracking.settings import get_tracking_settings
 # Below these the figures are still shown, but the caption says it is too early for a reading.
 MIN_CONTACTS_PER_GROUP = 30
 MIN_CONVERSIONS = 10
-
-
-@dataclass(frozen=True)
-class GroupStats:
-    """Sufficient statistics of one group: contacts, converted contacts, revenue sum and sum of squares."""
-
-    contacts: int = 0
-    converted: int = 0
-    revenue: float = 0.0
-    revenue_squares: float = 0.0
 
 
 class GroupOut(BaseModel):

@@ -9,30 +9,19 @@ revenue are `experiments.outcomes.contact_outcomes` (the A/B analysis uses the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from kempen.experiments.outcomes import contact_outcomes
+from kempen.experiments.outcomes import GroupStats, contact_outcomes
 from kempen.experiments.schemas import estimate_out
 from kempen.models import CampaignHoldoutMember, Delivery, DeliveryStatus
 from kempen.reporting.schemas import EstimateOut, GroupOutcome, Incrementality
 from kempen.stats import MeanArm, ProportionArm, compare_means, compare_proportions
 
 TREATED, HOLDOUT = "treated", "holdout"
-
-
-@dataclass(frozen=True)
-class GroupStats:
-    """Sufficient statistics of one group: contacts, converted contacts, revenue sum and sum of squares."""
-
-    contacts: int = 0
-    converted: int = 0
-    revenue: float = 0.0
-    revenue_squares: float = 0.0
 
 
 def group_stats(session: Session, *, workspace_id: int, campaign_id: int, since: datetime, until: datetime,
