@@ -102,7 +102,7 @@ def campaign(campaign_id: int = typer.Argument(..., min=1, help="The campaign's 
                                            segment_id=segment, metric=metric)
             _write(to, body)
             console.print(f"Wrote the report of campaign {campaign_id} to {to} ({len(body) // 1024:,} KB).",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
             return
         found = report.campaign_report(session, workspace_id=workspace_id, campaign_id=campaign_id, model=model,
                                        segment_id=segment, metric=metric)
