@@ -80,7 +80,7 @@ class Recorder:
         # rows before they write them and check again after (see `_write_group`), so a reflag is never
         # lost to a group another writer thread is committing at that moment.
         self._flags: dict[int, tuple[float, datetime, datetime, str]] = {}
-        self._flag_versions = itertools.count()
+        self._flag_versions = itertools.count(1)
         self._flag_version = 0
         self._spool: IO[str] | None = None
         self._spool_lock = threading.Lock()
