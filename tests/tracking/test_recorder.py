@@ -131,3 +131,38 @@ def test_awkward_text_is_stored_as_given(db: Engine, session: Session, tenant: T
     expected_agent = agent if db.dialect.name == "sqlite" else agent.replace("\x00", "")
     assert rows[0].user_agent == expected_agent and rows[1].user_agent is None
     assert rows[0].occurred_at.tzinfo is not None and rows[0].delivery_id == delivery.delivery_id
+
+
+def _stored_flags(session: Session, tenant: Tenant) -> list[tuple[bool, str | None]]:
+    session.expire_all()
+    return [(r.machine, r.machine_reason) for r in session.scalars(
+        select(TrackingEvent).where(TrackingEvent.workspace_id == tenant.id).order_by(TrackingEvent.id))]
+
+
+def test_a_reflag_covers_clicks_not_yet_written(db: Engine, session: Session, tenant: Tenant,
+                                               delivery: TrackedDelivery, tmp_path: Path) -> None:
+    """A burst found while the earlier click is still queued (or in another writer): it is flagged all the same."""
+    recorder = Recorder(engine=db, spool_dir=tmp_path / "spool", writers=0)  # groups written by hand below
+    click = event_row(TouchKind.CLICK, delivery, link_index=0)
+    recorder.reflag(delivery_id=delivery.delivery_id, since=click["occurred_at"], reason="links_clicked_together")
+    later = event_row(TouchKind.CLICK, delivery._replace(delivery_id=6), link_index=0)
+    recorder._write_group([(click, None), (later, None)])
+    assert _stored_flags(session, tenant) == [(True, "links_clicked_together"), (False, None)]
+
+
+def test_a_reflag_that_arrives_during_a_write_is_applied_after_it(db: Engine, session: Session, tenant: Tenant,
+                                                                   delivery: TrackedDelivery, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(engine=db, spool_dir=tmp_path / "spool", writers=0)
+    click = event_row(TouchKind.CLICK, delivery, link_index=0)
+    store = recorder._store
+
+    def store_then_reflag(rows: list[dict[str, object]], reflags: list[object]) -> None:
+        store(rows, reflags)  # type: ignore[arg-type]
+        if rows:  # the other writer ran the reflag's UPDATE just before this group's commit
+            monkeypatch.setattr(recorder, "_store", store)
+            recorder.reflag(delivery_id=delivery.delivery_id, since=click["occurred_at"], reason="honeypot_link")
+
+    monkeypatch.setattr(recorder, "_store", store_then_reflag)
+    recorder._write_group([(click, None)])
+    assert _stored_flags(session, tenant) == [(True, "honeypot_link")]

@@ -49,8 +49,17 @@ _SCANNERS = ("barracuda", "mimecast", "proofpoint", "safelinks", "bingpreview", 
 _SCANNER_PATTERN = re.compile("|".join(re.escape(name) for name in _SCANNERS))
 
 
+_known_agents: dict[str, bool] = {}
+
+
 def _scanner(agent: str) -> bool:
-    return _SCANNER_PATTERN.search(agent.lower()) is not None
+    # Remembered per user agent: a campaign's clicks come from a few thousand distinct ones at most.
+    found = _known_agents.get(agent)
+    if found is None:
+        if len(_known_agents) > 20_000:
+            _known_agents.clear()
+        found = _known_agents[agent] = _SCANNER_PATTERN.search(agent.lower()) is not None
+    return found
 
 
 def _in(ip: str | None, networks: tuple[object, ...], prefixes: tuple[str, ...]) -> bool:
