@@ -134,7 +134,7 @@ def make_tenant(session: Session, client: TestClient) -> Tenant:
     owner = accounts.create_user(session, email=f"{slug}@example.com", password="correct horse battery")
     accounts.add_member(session, workspace_id=workspace.id, user_id=owner.id, role=Role.OWNER)
     keys = {}
-    for role in (Role.VIEWER, Role.ANALYST, Role.MARKETER, Role.ADMIN):
+    for role in (Role.VIEWER, Role.ANALYST, Role.MARKETER, Role.MANAGER, Role.ADMIN):
         _, keys[role] = accounts.create_api_key(session, workspace_id=workspace.id, name=role.value, role=role)
     session.commit()
     return Tenant(workspace=workspace, owner_id=owner.id, client=client, keys=keys)

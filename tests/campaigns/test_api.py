@@ -106,11 +106,11 @@ WRITES = [
     ("PATCH", "/campaigns/{id}/messages/{mid}/variants/{vid}", {"subject": "t"}),
     ("DELETE", "/campaigns/{id}/messages/{mid}/variants/{vid}", None),
 ]
-ADMIN_ONLY = [
+MANAGER_ONLY = [
     ("POST", "/campaigns/{id}/approve", None),
     ("POST", "/campaigns/{id}/request-changes", {"comment": "no"}),
-    ("PUT", "/settings/sending", {"require_approval": True}),
 ]
+ADMIN_ONLY = [("PUT", "/settings/sending", {"require_approval": True})]
 
 
 @pytest.fixture
@@ -121,14 +121,17 @@ def ids(tenant: Tenant, api_world: World) -> dict[str, int]:
 
 
 def test_roles(tenant: Tenant, ids: dict[str, int]) -> None:
-    for method, path, body in WRITES + ADMIN_ONLY:
+    for method, path, body in WRITES + MANAGER_ONLY + ADMIN_ONLY:
         response = call(tenant, method, path.format(**ids), Role.VIEWER, json=body)
         assert response.status_code == 403, (method, path)
         assert response.headers["content-type"] == PROBLEM
-    for method, path, body in ADMIN_ONLY:
+    for method, path, body in MANAGER_ONLY + ADMIN_ONLY:
         response = call(tenant, method, path.format(**ids), Role.MARKETER, json=body)
         assert response.status_code == 403, (method, path)
-        assert "needs the admin role" in response.json()["detail"]
+        assert "needs the manager role" in response.json()["detail"] or (method, path, body) in ADMIN_ONLY
+    for method, path, body in ADMIN_ONLY:
+        response = call(tenant, method, path.format(**ids), Role.MANAGER, json=body)
+        assert response.status_code == 403 and "needs the admin role" in response.json()["detail"], (method, path)
     reads = ["/campaigns", "/campaigns/{id}", "/campaigns/{id}/readiness", "/campaigns/{id}/messages/{mid}",
              "/campaigns/{id}/messages/{mid}/variants/{vid}/preview", "/settings/sending"]
     for path in reads:
@@ -138,7 +141,7 @@ def test_roles(tenant: Tenant, ids: dict[str, int]) -> None:
 
 def test_another_workspace_sees_nothing(tenant: Tenant, other_tenant: Tenant, ids: dict[str, int],
                                         session: Session) -> None:
-    for method, path, body in WRITES[1:] + ADMIN_ONLY[:2]:
+    for method, path, body in WRITES[1:] + MANAGER_ONLY:
         response = call(other_tenant, method, path.format(**ids), Role.ADMIN, json=body)
         assert response.status_code == 404, (method, path, response.text)
         assert response.headers["content-type"] == PROBLEM
@@ -207,3 +210,16 @@ def test_send_settings_over_http(tenant: Tenant) -> None:
     assert bad.status_code == 422 and "use HH:MM" in bad.json()["detail"]
     zone = call(tenant, "PUT", "/settings/sending", Role.ADMIN, json={"default_time_zone": "Nowhere/Land"})
     assert zone.status_code == 422 and zone.json()["errors"][0]["field"] == "default_time_zone"
+
+
+def test_a_manager_reviews(tenant: Tenant, ids: dict[str, int]) -> None:
+    """Managers approve and send back; the marketer who built the campaign cannot approve it."""
+    assert call(tenant, "PUT", "/settings/sending", Role.ADMIN, json={"require_approval": True}).status_code == 200
+    path = "/campaigns/{id}".format(**ids)
+    submitted = call(tenant, "POST", path + "/submit", Role.MARKETER)
+    assert submitted.status_code == 200, submitted.text
+    assert call(tenant, "POST", path + "/approve", Role.MARKETER).status_code == 403
+    approved = call(tenant, "POST", path + "/approve", Role.MANAGER)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
+    back = call(tenant, "POST", path + "/request-changes", Role.MANAGER, json={"comment": "Shorter subject, please"})
+    assert back.status_code == 200 and back.json()["status"] == "draft", back.text

@@ -9,7 +9,7 @@ from fastapi import status as http
 
 from kempen.campaigns import lifecycle, messages, preview, schemas, service, settings
 from kempen.delivery import winner
-from kempen.http.deps import Admin, IdPath, Marketer, SessionDep, Viewer
+from kempen.http.deps import Admin, IdPath, Manager, Marketer, SessionDep, Viewer
 from kempen.kit.ids import MAX_ID
 from kempen.kit.pagination import MAX_PAGE
 from kempen.models import CampaignStatus
@@ -96,14 +96,14 @@ def submit(session: SessionDep, principal: Marketer, campaign_id: IdPath) -> Any
 
 
 @router.post(CAMPAIGN + "/approve", response_model=schemas.Campaign)
-def approve(session: SessionDep, principal: Admin, campaign_id: IdPath) -> Any:
+def approve(session: SessionDep, principal: Manager, campaign_id: IdPath) -> Any:
     """Approve a campaign in review (admins)."""
     return lifecycle.approve(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
                              actor=principal.actor)
 
 
 @router.post(CAMPAIGN + "/request-changes", response_model=schemas.Campaign)
-def request_changes(session: SessionDep, principal: Admin, campaign_id: IdPath, data: schemas.ChangeRequest) -> Any:
+def request_changes(session: SessionDep, principal: Manager, campaign_id: IdPath, data: schemas.ChangeRequest) -> Any:
     """Send a campaign in review (or approved) back to draft with a comment (admins)."""
     return lifecycle.request_changes(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
                                      actor=principal.actor, comment=data.comment)

@@ -69,6 +69,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Viewer = Annotated[Principal, Depends(require_role(Role.VIEWER))]
 Analyst = Annotated[Principal, Depends(require_role(Role.ANALYST))]
 Marketer = Annotated[Principal, Depends(require_role(Role.MARKETER))]
+Manager = Annotated[Principal, Depends(require_role(Role.MANAGER))]
 Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
 
 

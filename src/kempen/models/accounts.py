@@ -14,10 +14,11 @@ from kempen.models.base import Base, BigIntId, created_at_column, str_enum, work
 class Role(enum.StrEnum):
     """What a member or key may do; each role includes everything below it."""
 
-    VIEWER = "viewer"
-    ANALYST = "analyst"
-    MARKETER = "marketer"
-    ADMIN = "admin"
+    VIEWER = "viewer"      # reads everything in the workspace
+    ANALYST = "analyst"    # and exports figures
+    MARKETER = "marketer"  # and plans, builds and sends campaigns
+    MANAGER = "manager"    # and approves campaigns and plans (reviewers)
+    ADMIN = "admin"        # and manages settings, members and keys
     OWNER = "owner"
 
     @property

@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 Step = Callable[..., Any]
 STEPS: dict[str, tuple[Role, Step, str]] = {
     "submit": (Role.MARKETER, lifecycle.submit_for_review, "submitted"),
-    "approve": (Role.ADMIN, lifecycle.approve, "approved"),
+    "approve": (Role.MANAGER, lifecycle.approve, "approved"),
     "unschedule": (Role.MARKETER, lifecycle.unschedule, "unscheduled"),
     "launch": (Role.MARKETER, control.launch_campaign, "launched"),
     "pause": (Role.MARKETER, control.pause_campaign, "paused"),
@@ -35,7 +35,7 @@ STEPS: dict[str, tuple[Role, Step, str]] = {
     "cancel": (Role.MARKETER, control.cancel_campaign, "cancelled"),
     "archive": (Role.MARKETER, lifecycle.archive, "archived"),
 }
-NEEDS = {Role.MARKETER: "the marketer role", Role.ADMIN: "the admin role"}
+NEEDS = {Role.MARKETER: "the marketer role", Role.MANAGER: "the manager role", Role.ADMIN: "the admin role"}
 
 
 def _refused(request: Request, session: Session, ctx: WebContext, campaign_id: int, exc: KempenError) -> Response:
@@ -92,7 +92,7 @@ def request_changes(request: Request, session: SessionDep, ctx: CsrfChecked, cam
             raise InvalidInput("Say what should change, so that the author knows what to fix.")
         return lifecycle.request_changes(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id,
                                          actor=ctx.principal.actor, comment=comment.strip())
-    return _run(request, session, ctx, campaign_id, Role.ADMIN, "changes-requested", call)
+    return _run(request, session, ctx, campaign_id, Role.MANAGER, "changes-requested", call)
 
 
 @router.post("/campaigns/{campaign_id}/duplicate")

@@ -50,7 +50,7 @@ def can_edit(ctx: WebContext) -> bool:
 
 
 def can_approve(ctx: WebContext) -> bool:
-    return ctx.principal.role.includes(Role.ADMIN)
+    return ctx.principal.role.includes(Role.MANAGER)
 
 
 def not_found(request: Request, ctx: WebContext, what: str = "Campaign") -> Response:
