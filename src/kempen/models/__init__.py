@@ -27,6 +27,7 @@ from kempen.models.campaigns import (
     SinkMessage,
     WorkspaceSendSettings,
 )
+from kempen.models.budgeting import *  # noqa: F403  (budgets per channel and month)
 from kempen.models.commerce import Event, Order, OrderItem, OrderStatus
 from kempen.models.contacts import (
     Channel,
@@ -44,6 +45,7 @@ from kempen.models.contacts import (
     SuppressionReason,
     Tag,
 )
+from kempen.models.planning import *  # noqa: F403  (objectives, programmes)
 from kempen.models.segments import (
     ContactMetrics,
     LeadScoreRule,
@@ -51,6 +53,7 @@ from kempen.models.segments import (
     SegmentSnapshot,
     SegmentSnapshotMember,
 )
+from kempen.models.teamwork import *  # noqa: F403  (tasks, comments, mentions, notifications)
 from kempen.models.tracking import (
     AttributionPathImport,
     BounceType,
