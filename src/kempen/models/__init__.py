@@ -10,6 +10,7 @@ from kempen.models.audit import (
     WebhookEndpoint,
 )
 from kempen.models.base import Base
+from kempen.models.budgeting import *  # noqa: F403  (budgets per channel and month)
 from kempen.models.campaigns import (
     ALLOWED_TRANSITIONS,
     EDITABLE_STATUSES,
@@ -27,7 +28,6 @@ from kempen.models.campaigns import (
     SinkMessage,
     WorkspaceSendSettings,
 )
-from kempen.models.budgeting import *  # noqa: F403  (budgets per channel and month)
 from kempen.models.commerce import Event, Order, OrderItem, OrderStatus
 from kempen.models.contacts import (
     Channel,
