@@ -165,12 +165,16 @@ class Campaign(Base):
     # What the decision saw: per message, the metric, p-value, probabilities, the reason (shown in the UI).
     winner_decision: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    # Planning (issue 7): the programme it belongs to and the person responsible for it.
+    programme_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("programmes.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "name"),
         Index(None, "status", "winner_decide_at"),
+        Index(None, "workspace_id", "programme_id"),
         Index(None, "status", "scheduled_at"),
     )
 
