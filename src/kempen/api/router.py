@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from kempen.api import (
     accounts,
     attribution,
+    budgeting,
+    calendar,
     campaigns,
     contacts,
     conversions,
@@ -25,5 +27,5 @@ from kempen.api import (
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
-               tracking, conversions, attribution, reports, stats, experiments):
+               tracking, conversions, attribution, reports, stats, experiments, budgeting, calendar):
     api_router.include_router(module.router)
