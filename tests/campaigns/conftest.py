@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kempen.accounts import service as accounts
 from kempen.campaigns import messages, schemas, service, settings
-from kempen.models import Campaign, CampaignStatus, Channel
+from kempen.models import Campaign, CampaignStatus, Channel, Objective, ObjectiveMetric
 from kempen.segments import schemas as segment_schemas
 from kempen.segments import service as segments
 from tests.conftest import Tenant, unique
@@ -36,6 +38,7 @@ class World:
             data=schemas.CampaignCreate(name=name or unique("c-"), segment_id=self.segment_id if ready else None))
         if ready:
             add_email(self.session, self.id, campaign.id)
+            add_objective(self.session, self.id, campaign.id)
         if status != CampaignStatus.DRAFT:
             force_status(self.session, campaign, status)
         self.session.commit()
@@ -49,6 +52,13 @@ def add_email(session: Session, workspace_id: int, campaign_id: int, *, subject:
         schemas.VariantCreate(subject=subject, html=html) for _ in range(variants)])
     return messages.add_message(session, workspace_id=workspace_id, actor=ACTOR, campaign_id=campaign_id,
                                 data=data).id
+
+
+def add_objective(session: Session, workspace_id: int, campaign_id: int) -> None:
+    """Give a campaign the measurable objective that review asks for (written directly, not through planning)."""
+    session.add(Objective(workspace_id=workspace_id, campaign_id=campaign_id, metric=ObjectiveMetric.CONVERSIONS,
+                          target=Decimal("100"), deadline=date(2100, 1, 1)))
+    session.flush()
 
 
 def force_status(session: Session, campaign: Campaign, status: CampaignStatus) -> None:

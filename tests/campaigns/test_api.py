@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from kempen.models import Contact, Role
-from tests.campaigns.conftest import HTML, World
+from tests.campaigns.conftest import HTML, World, add_objective
 from tests.conftest import Tenant
 
 API = "/api/v1"
@@ -23,6 +23,8 @@ def new_campaign(tenant: Tenant, world: World, name: str = "Spring") -> dict[str
     created = call(tenant, "POST", "/campaigns", json={"name": name, "segment_id": world.segment_id,
                                                         "holdout_percent": 5})
     assert created.status_code == 201, created.text
+    add_objective(world.session, world.id, created.json()["id"])
+    world.session.commit()
     return created.json()
 
 

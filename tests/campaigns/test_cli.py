@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from kempen.cli.main import app
 from kempen.models import Contact
-from tests.campaigns.conftest import HTML, World
+from tests.campaigns.conftest import HTML, World, add_objective
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("db")
@@ -32,7 +32,10 @@ def create(world: World, name: str = "Spring") -> int:
     code, output = invoke(world, "create", "--name", name, "--segment", "everyone", "--holdout", "5")
     assert code == 0, output
     assert f"{name!r} created (draft)" in output
-    return int(output.split("#")[1].split()[0])
+    campaign_id = int(output.split("#")[1].split()[0])
+    add_objective(world.session, world.id, campaign_id)
+    world.session.commit()
+    return campaign_id
 
 
 def test_create_add_an_ab_test_show_and_list(world: World, html_file: Path, tmp_path: Path) -> None:

@@ -86,7 +86,8 @@ def test_moving_forward_needs_a_ready_campaign(world: World) -> None:
         lifecycle.submit_for_review(world.session, workspace_id=world.id, campaign_id=campaign.id, actor=ACTOR)
     assert caught.value.detail.startswith("The campaign is not ready: ")
     assert [e["message"] for e in caught.value.errors] == [
-        "Choose a segment as the campaign's audience.", "Add at least one message."]
+        "Choose a segment as the campaign's audience.", "Add at least one message.",
+        "Add at least one measurable objective."]
     for to in (S.APPROVED, S.SCHEDULED, S.RUNNING):
         with pytest.raises(Conflict, match="not ready"):
             service.transition(world.session, workspace_id=world.id, campaign_id=campaign.id, to=to, actor=ACTOR)

@@ -31,6 +31,7 @@ from kempen.models import (
 )
 from kempen.segments import schemas as segment_schemas
 from kempen.segments import service as segments
+from tests.campaigns.conftest import add_objective
 from tests.conftest import Tenant, unique
 from tests.web.conftest import PASSWORD, LoggedIn, login
 
@@ -100,6 +101,7 @@ def ready_campaign(session: Session, workspace_id: int, segment_id: int, name: s
     campaign = campaigns.create_campaign(session, workspace_id=workspace_id, actor="test",
                                         data=schemas.CampaignCreate(name=name, segment_id=segment_id))
     add_email(session, workspace_id, campaign.id, variants=variants)
+    add_objective(session, workspace_id, campaign.id)  # review asks for one
     if status != CampaignStatus.DRAFT:
         force_status(session, campaign, status)
     session.commit()

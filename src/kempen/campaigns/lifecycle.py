@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
 from kempen.audit.service import list_for_entity
-from kempen.campaigns.readiness import readiness_problems
+from kempen.campaigns.readiness import objective_problems, readiness_problems
 from kempen.campaigns.repository import get_campaign_or_raise
 from kempen.campaigns.settings import get_send_settings
 from kempen.kit.clock import utcnow
@@ -62,12 +62,15 @@ def _check_move(session: Session, campaign: Campaign, to: CampaignStatus) -> Non
         raise Conflict(f"The campaign is already {label(current)}.")
     if to not in ALLOWED_TRANSITIONS[current]:
         raise Conflict(_refusal(current, to))
-    if current == S.DRAFT and to in _NEEDS_APPROVAL and get_send_settings(
-            session, workspace_id=campaign.workspace_id).require_approval:
+    require_approval = to in _FORWARD and get_send_settings(
+        session, workspace_id=campaign.workspace_id).require_approval
+    if current == S.DRAFT and to in _NEEDS_APPROVAL and require_approval:
         raise Conflict("This workspace requires approval: submit the campaign for review and have an admin "
                        "approve it first.")
     if current in EDITABLE_STATUSES and to in _FORWARD:
         problems = readiness_problems(session, workspace_id=campaign.workspace_id, campaign_id=campaign.id)
+        if to == S.IN_REVIEW or require_approval:  # reviewers judge a campaign against its objectives
+            problems += objective_problems(session, workspace_id=campaign.workspace_id, campaign_id=campaign.id)
         if problems:
             raise Conflict(f"The campaign is not ready: {' '.join(problems)}",
                            errors=[{"message": problem} for problem in problems])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kempen.campaigns.content import Content, missing_parts, template_problems
 from kempen.campaigns.repository import get_campaign_or_raise, messages_of, variants_by_message
 from kempen.campaigns.settings import get_send_settings
 from kempen.campaigns.winner import winner_problems, winner_warnings
-from kempen.models import CampaignMessage, Channel, MessageVariant, WorkspaceSendSettings
+from kempen.models import CampaignMessage, Channel, MessageVariant, Objective, WorkspaceSendSettings
+
+NO_OBJECTIVE = "Add at least one measurable objective."
 
 
 def content_of(variant: MessageVariant) -> Content:
@@ -33,6 +36,16 @@ def readiness_problems(session: Session, *, workspace_id: int, campaign_id: int)
     if messages:
         problems += winner_problems(session, campaign, messages, variants)
     return problems
+
+
+def objective_problems(session: Session, *, workspace_id: int, campaign_id: int) -> list[str]:
+    """A campaign goes to review (or, where approval is required, further) only with an objective to judge it by.
+
+    Every stored objective is measurable (a metric, a numeric target, a deadline: planning/objectives.py).
+    """
+    found = session.scalar(select(Objective.id).where(Objective.workspace_id == workspace_id,
+                                                      Objective.campaign_id == campaign_id).limit(1))
+    return [] if found is not None else [NO_OBJECTIVE]
 
 
 def readiness_warnings(session: Session, *, workspace_id: int, campaign_id: int) -> list[str]:
