@@ -13,6 +13,9 @@ from kempen.http.deps import Admin, IdPath, Manager, Marketer, SessionDep, Viewe
 from kempen.kit.ids import MAX_ID
 from kempen.kit.pagination import MAX_PAGE
 from kempen.models import CampaignStatus
+from kempen.teamwork import comments as review
+from kempen.teamwork.actors import Acting
+from kempen.teamwork.schemas import ReviewDecision
 
 router = APIRouter(tags=["campaigns"])
 CREATED = http.HTTP_201_CREATED
@@ -91,22 +94,21 @@ def readiness(session: SessionDep, principal: Viewer, campaign_id: IdPath) -> sc
 @router.post(CAMPAIGN + "/submit", response_model=schemas.Campaign)
 def submit(session: SessionDep, principal: Marketer, campaign_id: IdPath) -> Any:
     """Submit a ready draft for review; 409 listing what is missing otherwise."""
-    return lifecycle.submit_for_review(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
-                                       actor=principal.actor)
+    return review.submit_for_review(session, who=Acting.of(principal), campaign_id=campaign_id)
 
 
 @router.post(CAMPAIGN + "/approve", response_model=schemas.Campaign)
-def approve(session: SessionDep, principal: Manager, campaign_id: IdPath) -> Any:
-    """Approve a campaign in review (admins)."""
-    return lifecycle.approve(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
-                             actor=principal.actor)
+def approve(session: SessionDep, principal: Manager, campaign_id: IdPath,
+            data: ReviewDecision | None = None) -> Any:
+    """Approve a campaign in review (managers), with an optional comment for the thread."""
+    return review.approve(session, who=Acting.of(principal), campaign_id=campaign_id,
+                          comment=data.comment if data else "")
 
 
 @router.post(CAMPAIGN + "/request-changes", response_model=schemas.Campaign)
 def request_changes(session: SessionDep, principal: Manager, campaign_id: IdPath, data: schemas.ChangeRequest) -> Any:
     """Send a campaign in review (or approved) back to draft with a comment (admins)."""
-    return lifecycle.request_changes(session, workspace_id=principal.workspace_id, campaign_id=campaign_id,
-                                     actor=principal.actor, comment=data.comment)
+    return review.request_changes(session, who=Acting.of(principal), campaign_id=campaign_id, comment=data.comment)
 
 
 @router.post(CAMPAIGN + "/unschedule", response_model=schemas.Campaign)

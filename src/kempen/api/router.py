@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kempen.api import (
     accounts,
     attribution,
+    audit,
     budgeting,
     calendar,
     campaigns,
@@ -21,11 +22,13 @@ from kempen.api import (
     segments,
     sending,
     stats,
+    teamwork,
     tracking,
     webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
-               tracking, conversions, attribution, reports, stats, experiments, budgeting, calendar):
+               tracking, conversions, attribution, reports, stats, experiments, budgeting, calendar, teamwork,
+               audit):
     api_router.include_router(module.router)
