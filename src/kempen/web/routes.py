@@ -11,6 +11,7 @@ from kempen.web.auth import CsrfRefused, LoginRequired, clear_session, login_url
 from kempen.web.templating import STATIC_DIR, render
 from kempen.web.views import (
     attribution,
+    calendar,
     campaign_experiments,
     campaigns,
     contacts,
@@ -52,5 +53,5 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
-                   attribution, reports, stats, conversions, universal_holdout, campaign_experiments):
+                   attribution, reports, stats, conversions, universal_holdout, campaign_experiments, calendar):
         app.include_router(module.router)
