@@ -18,6 +18,7 @@ from kempen.api import (
     imports,
     ingest,
     mailsink,
+    planning,
     reports,
     segments,
     sending,
@@ -30,5 +31,5 @@ from kempen.api import (
 api_router = APIRouter(prefix="/api/v1")
 for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
                tracking, conversions, attribution, reports, stats, experiments, budgeting, calendar, teamwork,
-               audit):
+               audit, planning):
     api_router.include_router(module.router)

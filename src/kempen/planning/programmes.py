@@ -98,9 +98,9 @@ def delete_programme(session: Session, *, workspace_id: int, actor: str, program
 
 def list_programmes(session: Session, *, workspace_id: int) -> list[schemas.ProgrammeSummary]:
     """Every programme of the workspace by name, with its number of campaigns."""
-    counts = dict(session.execute(select(Campaign.programme_id, func.count()).where(
-        Campaign.workspace_id == workspace_id, Campaign.programme_id.is_not(None)).group_by(Campaign.programme_id))
-        .tuples().all())
+    counts: dict[int | None, int] = {programme_id: n for programme_id, n in session.execute(
+        select(Campaign.programme_id, func.count()).where(
+            Campaign.workspace_id == workspace_id, Campaign.programme_id.is_not(None)).group_by(Campaign.programme_id))}
     found = session.scalars(select(Programme).where(Programme.workspace_id == workspace_id)
                             .order_by(func.lower(Programme.name)))
     return [schemas.ProgrammeSummary.model_validate({**schemas.Programme.model_validate(p).model_dump(),

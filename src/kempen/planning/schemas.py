@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kempen.models import ObjectiveMetric
 from kempen.planning.pace import Verdict
@@ -73,6 +73,12 @@ class Objective(_Out):
     relevance: str
     created_by: str
     created_at: datetime
+
+    @field_validator("baseline", "target")
+    @classmethod
+    def _plain(cls, value: Decimal) -> Decimal:
+        """200, not 200.000000 (the column keeps six decimals for rates)."""
+        return Decimal(format(value.normalize(), "f"))
 
 
 class ObjectiveProgress(Objective):
