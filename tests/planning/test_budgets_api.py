@@ -92,3 +92,15 @@ def test_planned_period_roundtrip(session: Session, tenant: Tenant) -> None:
     assert backwards.status_code == 422
     assert tenant.client.delete(url, headers=tenant.headers(Role.MARKETER)).status_code == 204
     assert tenant.client.delete(url, headers=tenant.headers(Role.MARKETER)).status_code == 404
+
+
+def test_channel_total_budget_change_also_withdraws_an_approval(session: Session, tenant: Tenant) -> None:
+    campaign = make_campaign(session, tenant.id, status=CampaignStatus.APPROVED)
+    running = make_campaign(session, tenant.id, status=CampaignStatus.RUNNING)
+    session.commit()
+    for target in (campaign, running):
+        response = tenant.client.put(f"/api/v1/campaigns/{target.id}/budgets", json={"channel": "email", "amount": "5"},
+                                     headers=tenant.headers(Role.MARKETER))
+        assert response.status_code == 200
+        session.refresh(target)
+    assert (campaign.status, running.status) == (CampaignStatus.DRAFT, CampaignStatus.RUNNING)

@@ -29,12 +29,10 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
-from kempen.campaigns import lifecycle
 from kempen.campaigns.service import get_campaign_or_raise
 from kempen.kit.errors import InvalidInput, NotFound
 from kempen.models import (
     DEFAULT_WARN_PERCENT,
-    EDITABLE_STATUSES,
     Campaign,
     CampaignBudget,
     CampaignSpend,
@@ -239,9 +237,7 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def _withdraw_approval(session: Session, campaign: Campaign, actor: str) -> None:
-    # A budget is part of what the reviewer approved; a running or finished campaign's plan may still change.
-    if campaign.status in EDITABLE_STATUSES:
-        lifecycle.begin_edit(session, campaign, actor=actor, what="The budget")
+    costs.withdraw_approval_for_budget(session, campaign, actor=actor)
 
 
 def _sync_channel_total(session: Session, workspace_id: int, actor: str, campaign_id: int, channel: str) -> None:
@@ -374,3 +370,33 @@ def _update_alert(session: Session, row: MonthlyBudget, line: MonthLine, actor: 
     for listener in list(_listeners):
         listener(session, alert)
     return alert
+
+
+# The workspace's view
+
+@dataclass(frozen=True)
+class OwnerMonth:
+    """One campaign's or programme's lines in one month."""
+
+    kind: Literal["campaign", "programme"]
+    id: int
+    name: str
+    lines: list[MonthLine]
+
+
+def month_overview(session: Session, *, workspace_id: int, month: date) -> list[OwnerMonth]:
+    """Every campaign and programme with a plan in `month`: its lines that month, warnings first."""
+    month = month_start(month)
+    planned = session.execute(select(MonthlyBudget.campaign_id, MonthlyBudget.programme_id).where(
+        MonthlyBudget.workspace_id == workspace_id, MonthlyBudget.month == month).distinct()).all()
+    found = []
+    for campaign_id, programme_id in planned:
+        lines = month_lines(session, workspace_id=workspace_id, campaign_id=campaign_id, programme_id=programme_id,
+                            since=month, until=next_month(month))
+        if campaign_id is not None:
+            name = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id).name
+            found.append(OwnerMonth(kind="campaign", id=campaign_id, name=name, lines=lines))
+        else:
+            name = get_programme_or_raise(session, workspace_id=workspace_id, programme_id=programme_id or 0).name
+            found.append(OwnerMonth(kind="programme", id=programme_id or 0, name=name, lines=lines))
+    return sorted(found, key=lambda o: (-max(_LEVEL_RANK[ln.level] for ln in o.lines), o.kind, o.name))

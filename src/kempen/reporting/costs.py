@@ -9,9 +9,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
+from kempen.campaigns import lifecycle
 from kempen.campaigns.service import get_campaign_or_raise
 from kempen.kit.errors import NotFound
-from kempen.models import CampaignBudget, CampaignSpend, WorkspaceTrackingSettings
+from kempen.models import (
+    EDITABLE_STATUSES,
+    Campaign,
+    CampaignBudget,
+    CampaignSpend,
+    WorkspaceTrackingSettings,
+)
 from kempen.reporting import schemas
 from kempen.tracking.settings import get_tracking_settings
 
@@ -25,10 +32,20 @@ def cost_per_message(settings: WorkspaceTrackingSettings, channel: str) -> Decim
     return Decimal(getattr(settings, field)) if field else Decimal("0")
 
 
+def withdraw_approval_for_budget(session: Session, campaign: Campaign, *, actor: str) -> None:
+    """A budget is part of what the reviewer approved: an approved or scheduled campaign goes back to draft.
+
+    A running or finished campaign's budget may still be re-planned (plans change mid-flight).
+    """
+    if campaign.status in EDITABLE_STATUSES:
+        lifecycle.begin_edit(session, campaign, actor=actor, what="The budget")
+
+
 def set_budget(session: Session, *, workspace_id: int, actor: str, campaign_id: int,
                data: schemas.BudgetSet) -> CampaignBudget:
     """Plan (or re-plan) a campaign's budget on one channel, in the workspace currency."""
-    get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
+    campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
+    withdraw_approval_for_budget(session, campaign, actor=actor)
     currency = get_tracking_settings(session, workspace_id=workspace_id).currency
     row = session.scalar(select(CampaignBudget).where(
         CampaignBudget.workspace_id == workspace_id, CampaignBudget.campaign_id == campaign_id,
@@ -48,11 +65,13 @@ def set_budget(session: Session, *, workspace_id: int, actor: str, campaign_id: 
 
 def delete_budget(session: Session, *, workspace_id: int, actor: str, campaign_id: int, channel: str) -> None:
     """Remove a campaign's planned budget on a channel; 404 if there is none."""
+    campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
     result = session.execute(delete(CampaignBudget).where(
         CampaignBudget.workspace_id == workspace_id, CampaignBudget.campaign_id == campaign_id,
         CampaignBudget.channel == channel))
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"This campaign has no budget on {channel!r}.")
+    withdraw_approval_for_budget(session, campaign, actor=actor)
     audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign_budget.deleted",
                  entity_type="campaign", entity_id=campaign_id, details={"channel": channel})
 
