@@ -17,6 +17,7 @@ from kempen.cli.contacts import contacts_app
 from kempen.cli.demo import demo_command
 from kempen.cli.holdout import holdout_app
 from kempen.cli.imports import import_app
+from kempen.cli.planning import objective_app, programme_app
 from kempen.cli.reports import report_app, spend_app
 from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
@@ -45,6 +46,8 @@ app.add_typer(bounces_app, name="bounces")
 app.add_typer(topics_app, name="topics")
 app.add_typer(stats_app, name="stats")
 app.add_typer(holdout_app, name="holdout")
+app.add_typer(objective_app, name="objective")
+app.add_typer(programme_app, name="programme")
 
 
 def main() -> None:
