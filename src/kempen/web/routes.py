@@ -11,6 +11,7 @@ from kempen.web.auth import CsrfRefused, LoginRequired, clear_session, login_url
 from kempen.web.templating import STATIC_DIR, render
 from kempen.web.views import (
     attribution,
+    budgets,
     calendar,
     campaign_experiments,
     campaigns,
@@ -53,5 +54,6 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
-                   attribution, reports, stats, conversions, universal_holdout, campaign_experiments, calendar):
+                   attribution, reports, stats, conversions, universal_holdout, campaign_experiments, calendar,
+                   budgets):
         app.include_router(module.router)
