@@ -147,6 +147,15 @@ def list_tasks(session: Session, *, workspace_id: int, campaign_id: int | None =
     return list(session.scalars(stmt))
 
 
+def campaign_names(session: Session, *, workspace_id: int, campaign_ids: set[int]) -> dict[int, str]:
+    """The names of the workspace's campaigns among `campaign_ids`."""
+    if not campaign_ids:
+        return {}
+    stmt = select(Campaign.id, Campaign.name).where(Campaign.workspace_id == workspace_id,
+                                                    Campaign.id.in_(campaign_ids))
+    return {cid: name for cid, name in session.execute(stmt)}
+
+
 def remind_due_tasks(session: Session, *, today: date | None = None) -> int:
     """Notify assignees of open tasks due by tomorrow ("soon") or past due ("overdue"), once each; return how many."""
     today = today or utcnow().date()

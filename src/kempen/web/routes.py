@@ -11,6 +11,7 @@ from kempen.web.auth import CsrfRefused, LoginRequired, clear_session, login_url
 from kempen.web.templating import STATIC_DIR, render
 from kempen.web.views import (
     attribution,
+    audit_log,
     budgets,
     calendar,
     campaign_experiments,
@@ -24,6 +25,7 @@ from kempen.web.views import (
     segments,
     session,
     stats,
+    teamwork,
     tracking,
     universal_holdout,
     unsubscribe,
@@ -55,5 +57,5 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
                    attribution, reports, stats, conversions, universal_holdout, campaign_experiments, calendar,
-                   budgets):
+                   teamwork, audit_log, budgets):
         app.include_router(module.router)

@@ -19,15 +19,31 @@ from kempen.delivery import control
 from kempen.http.deps import IdPath, SessionDep
 from kempen.kit.errors import InvalidInput, KempenError, NotFound
 from kempen.models import Role
+from kempen.teamwork import comments as review
+from kempen.teamwork.actors import Acting
 from kempen.web.auth import CsrfChecked, WebContext
 from kempen.web.views.campaign_pages import campaign_page, forbidden, not_found
 
 router = APIRouter(include_in_schema=False)
+
+
+def review_step(call: Callable[..., Any], role: Role) -> Callable[..., Any]:
+    """A review step (teamwork/comments.py, which also writes the thread and notifies) called like the others.
+
+    `_run` has checked the role already; a web actor is always a user ("user:ID").
+    """
+    def step(session: Session, *, workspace_id: int, campaign_id: int, actor: str) -> Any:
+        user_id = int(actor.removeprefix("user:")) if actor.startswith("user:") else None
+        return call(session, who=Acting(workspace_id=workspace_id, role=role, actor=actor, user_id=user_id),
+                    campaign_id=campaign_id)
+    return step
+
+
 # (needed role, service call, notice shown after it); the call gets session, workspace_id, campaign_id, actor.
 Step = Callable[..., Any]
 STEPS: dict[str, tuple[Role, Step, str]] = {
-    "submit": (Role.MARKETER, lifecycle.submit_for_review, "submitted"),
-    "approve": (Role.MANAGER, lifecycle.approve, "approved"),
+    "submit": (Role.MARKETER, review_step(review.submit_for_review, Role.MARKETER), "submitted"),
+    "approve": (Role.MANAGER, review_step(review.approve, Role.MANAGER), "approved"),
     "unschedule": (Role.MARKETER, lifecycle.unschedule, "unscheduled"),
     "launch": (Role.MARKETER, control.launch_campaign, "launched"),
     "pause": (Role.MARKETER, control.pause_campaign, "paused"),
@@ -90,8 +106,8 @@ def request_changes(request: Request, session: SessionDep, ctx: CsrfChecked, cam
     def call() -> Any:
         if not comment.strip():
             raise InvalidInput("Say what should change, so that the author knows what to fix.")
-        return lifecycle.request_changes(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id,
-                                         actor=ctx.principal.actor, comment=comment.strip())
+        return review.request_changes(session, who=Acting.of(ctx.principal), campaign_id=campaign_id,
+                                      comment=comment.strip())
     return _run(request, session, ctx, campaign_id, Role.MANAGER, "changes-requested", call)
 
 
