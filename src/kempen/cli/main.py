@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from kempen.cli import sending  # noqa: F401  (adds launch/pause/resume/cancel/status to campaign_app)
 from kempen.cli.accounts import apikeys_app, users_app
 from kempen.cli.attribution import attribution_command
+from kempen.cli.calendar import budget_app, calendar_command
 from kempen.cli.campaigns import campaign_app
 from kempen.cli.common import err_console
 from kempen.cli.contacts import contacts_app
@@ -32,6 +33,7 @@ app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.command("init")(init_command)
 app.command("demo")(demo_command)
+app.command("calendar")(calendar_command)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
@@ -48,6 +50,7 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(holdout_app, name="holdout")
 app.add_typer(objective_app, name="objective")
 app.add_typer(programme_app, name="programme")
+app.add_typer(budget_app, name="budget")
 
 
 def main() -> None:
