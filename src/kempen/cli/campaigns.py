@@ -28,8 +28,10 @@ from kempen.cli.common import (
 from kempen.delivery import winner
 from kempen.experiments.schemas import Metric, WinnerFallback
 from kempen.kit.errors import InvalidInput, KempenError, NotFound
-from kempen.models import Campaign, CampaignStatus, Channel
+from kempen.models import Campaign, CampaignStatus, Channel, Role
 from kempen.segments import service as segments
+from kempen.teamwork import comments as review
+from kempen.teamwork.actors import Acting
 
 campaign_app = typer.Typer(help="Campaigns: create, preview, launch and follow them.", no_args_is_help=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -279,6 +281,11 @@ def _pick_variant(detail: schemas.CampaignDetail, variant_id: int | None) -> tup
     raise NotFound(f"No variant {variant_id} in campaign {detail.id}.")
 
 
+def _cli(workspace_id: int) -> Acting:
+    # Review steps go through teamwork, which also writes the comment thread and notifies the team.
+    return Acting(workspace_id=workspace_id, role=Role.OWNER, actor=cli_actor())
+
+
 def _moved(campaign: Campaign) -> None:
     console.print(f"[green]✓[/] campaign #{campaign.id} {campaign.name!r} is now {lifecycle.label(campaign.status)}",
                   highlight=False)
@@ -290,8 +297,7 @@ def submit(campaign_id: int = IdArgument, workspace: str | None = WorkspaceOptio
     """Submit a ready campaign for review."""
     with session_scope() as session:
         workspace_id = resolve_workspace(session, workspace).id
-        _moved(lifecycle.submit_for_review(session, workspace_id=workspace_id, campaign_id=campaign_id,
-                                           actor=cli_actor()))
+        _moved(review.submit_for_review(session, who=_cli(workspace_id), campaign_id=campaign_id))
 
 
 @campaign_app.command("approve")
@@ -300,7 +306,7 @@ def approve(campaign_id: int = IdArgument, workspace: str | None = WorkspaceOpti
     """Approve a campaign in review."""
     with session_scope() as session:
         workspace_id = resolve_workspace(session, workspace).id
-        _moved(lifecycle.approve(session, workspace_id=workspace_id, campaign_id=campaign_id, actor=cli_actor()))
+        _moved(review.approve(session, who=_cli(workspace_id), campaign_id=campaign_id))
 
 
 @campaign_app.command("winner")

@@ -23,6 +23,7 @@ from kempen.cli.reports import report_app, spend_app
 from kempen.cli.segments import segment_app
 from kempen.cli.server import db_app, init_command, serve_command
 from kempen.cli.stats import stats_app
+from kempen.cli.teamwork import audit_app, comment_app, notifications_command, task_app
 from kempen.cli.tracking import bounces_app, topics_app
 from kempen.cli.worker import worker_command
 from kempen.kit.errors import KempenError
@@ -51,6 +52,10 @@ app.add_typer(holdout_app, name="holdout")
 app.add_typer(objective_app, name="objective")
 app.add_typer(programme_app, name="programme")
 app.add_typer(budget_app, name="budget")
+app.add_typer(task_app, name="task")
+app.add_typer(comment_app, name="comment")
+app.command("notifications")(notifications_command)
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
