@@ -19,6 +19,7 @@ from kempen.web.views import (
     contacts,
     conversions,
     inbox,
+    planning,
     preferences,
     profile,
     reports,
@@ -57,5 +58,5 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
                    attribution, reports, stats, conversions, universal_holdout, campaign_experiments, calendar,
-                   teamwork, audit_log, budgets):
+                   teamwork, audit_log, budgets, planning):
         app.include_router(module.router)
