@@ -116,8 +116,10 @@ def calendar_page(request: Request, session: SessionDep, ctx: WebUser, view: str
         return render(request, "error.html", {"ctx": ctx, "nav": "calendar", "status_code": 400,
                                               "title": "That is not a day", "message": exc.detail}, status_code=400)
     context = _context(session, ctx, shown)
-    template = "calendar/_calendar.html" if request.headers.get("HX-Request") else "calendar/page.html"
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        # The address bar gets the tidy address of what is shown (a filter form also sends its empty fields).
+        return render(request, "calendar/_calendar.html", context, headers={"HX-Push-Url": f"/calendar?{shown.query()}"})
+    return render(request, "calendar/page.html", context)
 
 
 @router.get("/calendar.ics")
