@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.orm import Session
@@ -132,3 +132,16 @@ def test_bad_ranges_and_months_are_refused(session: Session, tenant: Tenant) -> 
     with pytest.raises(InvalidInput):
         calendar.set_planned_period(session, workspace_id=tenant.id, actor="user:1", campaign_id=campaign.id,
                                     starts_on=date(2026, 12, 2), ends_on=date(2026, 12, 1))
+
+
+def test_times_in_other_zones_fall_on_their_utc_day(session: Session, tenant: Tenant) -> None:
+    kuala_lumpur = timezone(timedelta(hours=8))
+    # 07:00 on 1 December in Kuala Lumpur is 23:00 on 30 November in UTC: a November event.
+    campaign = make_campaign(session, tenant.id, status=CampaignStatus.RUNNING,
+                             launched_at=datetime(2026, 12, 1, 7, 0, tzinfo=kuala_lumpur))
+    session.commit()
+    session.expire_all()
+    assert (campaign.id, "launched") not in events(session, tenant)
+    [event] = calendar.list_events(session, workspace_id=tenant.id, since=datetime(2026, 11, 1, tzinfo=UTC),
+                                   until=DEC)
+    assert event.starts_at == datetime(2026, 11, 30, 23, 0, tzinfo=UTC) and event.first_day == date(2026, 11, 30)
