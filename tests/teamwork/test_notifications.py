@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from email import message_from_bytes
 
 import pytest
@@ -12,7 +13,8 @@ from kempen.config import get_settings
 from kempen.kit.errors import NotFound
 from kempen.models import Role
 from kempen.models.teamwork import NotificationKind
-from kempen.teamwork import emails, notifications
+from kempen.teamwork import emails, notifications, rounds, tasks
+from kempen.teamwork.schemas import TaskCreate
 from tests.channels.conftest import Recorder, SmtpTestServer, start_server
 from tests.teamwork.conftest import Team
 
@@ -76,3 +78,22 @@ def test_email_goes_only_to_members_who_turned_it_on(session: Session, team: Tea
     assert parsed["X-Kempen-Workspace"] == str(team.id)
     assert "/campaigns/1#comment-2" in parsed.get_payload()
     assert "news@shop.example.com" in parsed["From"]
+
+
+def test_the_background_round_reminds_and_emails(session: Session, team: Team, smtp_server: SmtpTestServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    analyst = team.user(Role.ANALYST)
+    notifications.set_email_preference(session, workspace_id=team.id, user_id=analyst.id, email=True)
+    tasks.create_task(session, who=team.acting(Role.MARKETER), campaign_id=team.world.campaign().id,
+                      data=TaskCreate(title="Overdue proofread", assignee_id=analyst.id, due_on=date(2020, 1, 1)))
+    session.commit()
+    monkeypatch.setenv("KEMPEN_SMTP_URL", smtp_server.url)
+    get_settings.cache_clear()
+    try:
+        reminded, emailed = rounds.run_round(sessionmaker(bind=session.get_bind(), expire_on_commit=False))
+    finally:
+        get_settings.cache_clear()
+    assert reminded >= 1 and emailed >= 2  # the assignment and the overdue reminder
+    subjects = sorted(message_from_bytes(m.data)["Subject"] for m in smtp_server.handler.messages
+                      if analyst.email in m.rcpt_tos)
+    assert subjects == ["Overdue: Overdue proofread", "Task for you: Overdue proofread"]

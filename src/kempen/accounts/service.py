@@ -78,15 +78,22 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def add_member(session: Session, *, workspace_id: int, user_id: int, role: Role) -> Membership:
-    """Give a user a role in a workspace (or change the role they have)."""
+def add_member(session: Session, *, workspace_id: int, user_id: int, role: Role, actor: str = "system") -> Membership:
+    """Give a user a role in a workspace (or change the role they have); audited."""
     membership = session.get(Membership, (workspace_id, user_id))
+    before = membership.role if membership is not None else None
     if membership is None:
         membership = Membership(workspace_id=workspace_id, user_id=user_id, role=role)
         session.add(membership)
     else:
         membership.role = role
     session.flush()
+    if before != role:
+        user = session.get(User, user_id)
+        audit.record(session, workspace_id=workspace_id, actor=actor,
+                     action="member.added" if before is None else "member.role_changed", entity_type="user",
+                     entity_id=user_id, details={"email": user.email if user else "", "role": role.value,
+                                                 **({"previous_role": before.value} if before else {})})
     return membership
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kempen.accounts import service as accounts
-from kempen.cli.common import WorkspaceOption, console, resolve_workspace, session_scope
+from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_workspace, session_scope
 from kempen.kit.errors import InvalidInput
 from kempen.models import Role, Workspace
 
@@ -34,7 +34,7 @@ def create_user(
         if user is None:
             generated = password or secrets.token_urlsafe(12)
             user = accounts.create_user(session, email=email, password=generated, name=name)
-        accounts.add_member(session, workspace_id=ws.id, user_id=user.id, role=role)
+        accounts.add_member(session, workspace_id=ws.id, user_id=user.id, role=role, actor=cli_actor())
     console.print(f"[green]✓[/] {email} is {role.value} in workspace [bold]{ws.slug}[/]")
     if generated and not password:
         console.print(f"  password: [bold]{generated}[/]  (shown once)")
