@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kempen.models import CampaignSpend, CampaignStatus, Role
+from kempen.models import AuditEntry, CampaignSpend, CampaignStatus, Role
 from tests.conftest import Tenant
 from tests.planning.test_budgets import make_campaign
 
@@ -104,3 +105,25 @@ def test_channel_total_budget_change_also_withdraws_an_approval(session: Session
         assert response.status_code == 200
         session.refresh(target)
     assert (campaign.status, running.status) == (CampaignStatus.DRAFT, CampaignStatus.RUNNING)
+
+
+def test_spend_entered_or_imported_raises_the_warning_at_once(session: Session, tenant: Tenant) -> None:
+    campaign = make_campaign(session, tenant.id)
+    session.commit()
+    headers = tenant.headers(Role.MARKETER)
+    tenant.client.put(f"/api/v1/campaigns/{campaign.id}/monthly-budgets",
+                      json={"channel": "social", "month": "2026-05-01", "amount": "100"}, headers=headers)
+
+    def budget_actions() -> list[str]:
+        session.expire_all()
+        return list(session.scalars(select(AuditEntry.action).where(
+            AuditEntry.workspace_id == tenant.id, AuditEntry.action.like("budget.%")).order_by(AuditEntry.id)))
+
+    entered = tenant.client.post(f"/api/v1/campaigns/{campaign.id}/spend",
+                                 json={"channel": "social", "spend_date": "2026-05-04", "amount": "91"}, headers=headers)
+    assert entered.status_code == 201 and budget_actions() == ["budget.threshold_passed"]
+    csv = "date,channel,amount\n2026-05-20,social,30\n"
+    imported = tenant.client.post(f"/api/v1/spend/import?campaign_id={campaign.id}", headers=headers,
+                                  files={"file": ("ads.csv", csv.encode(), "text/csv")})
+    assert imported.status_code == 200, imported.text
+    assert budget_actions() == ["budget.threshold_passed", "budget.overspent"]

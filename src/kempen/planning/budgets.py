@@ -353,6 +353,12 @@ def check_budget_alerts(session: Session, *, workspace_id: int, actor: str = "sy
     return alerts
 
 
+@costs.on_spend_changed
+def _check_after_spend(session: Session, workspace_id: int, actor: str) -> None:
+    # Spend entered, removed or imported may cross a threshold: announce it now, not on the next plan change.
+    check_budget_alerts(session, workspace_id=workspace_id, actor=actor)
+
+
 def _update_alert(session: Session, row: MonthlyBudget, line: MonthLine, actor: str) -> BudgetAlert | None:
     rank = _LEVEL_RANK[line.level]
     if rank <= row.alerted_level:

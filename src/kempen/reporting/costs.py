@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +25,22 @@ from kempen.tracking.settings import get_tracking_settings
 
 # Channels whose messages Kempen sends and counts, and the setting holding their cost per message.
 MESSAGE_COST_FIELDS = {"email": "email_cost_per_message", "sms": "sms_cost_per_message"}
+# Called (inside the transaction) after spend is entered, removed or imported: session, workspace id, actor.
+# Layers above register here (planning's budget warnings) since reporting may not import them.
+SpendListener = Callable[[Session, int, str], None]
+_spend_listeners: list[SpendListener] = []
+
+
+def on_spend_changed(listener: SpendListener) -> SpendListener:
+    """Register a function to run after a workspace's spend changed."""
+    if listener not in _spend_listeners:
+        _spend_listeners.append(listener)
+    return listener
+
+
+def spend_changed(session: Session, *, workspace_id: int, actor: str) -> None:
+    for listener in list(_spend_listeners):
+        listener(session, workspace_id, actor)
 
 
 def cost_per_message(settings: WorkspaceTrackingSettings, channel: str) -> Decimal:
@@ -101,6 +118,7 @@ def add_spend(session: Session, *, workspace_id: int, actor: str, campaign_id: i
     audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign_spend.entered",
                  entity_type="campaign", entity_id=campaign_id,
                  details={"channel": data.channel, "date": data.spend_date.isoformat(), "amount": str(data.amount)})
+    spend_changed(session, workspace_id=workspace_id, actor=actor)
     return row
 
 
@@ -115,6 +133,7 @@ def delete_spend(session: Session, *, workspace_id: int, actor: str, spend_id: i
     audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign_spend.deleted",
                  entity_type="campaign", entity_id=row.campaign_id,
                  details={"channel": row.channel, "date": row.spend_date.isoformat(), "amount": str(row.amount)})
+    spend_changed(session, workspace_id=workspace_id, actor=actor)
 
 
 def list_spend(session: Session, *, workspace_id: int, campaign_id: int | None = None,

@@ -25,7 +25,7 @@ from kempen.campaigns.service import get_campaign_or_raise
 from kempen.kit.errors import InvalidInput
 from kempen.kit.sql import chunked
 from kempen.models import Campaign, CampaignSpend
-from kempen.reporting import schemas
+from kempen.reporting import costs, schemas
 from kempen.tracking.settings import get_tracking_settings
 
 MAX_ROWS = 100_000
@@ -156,6 +156,7 @@ def import_spend_csv(session: Session, *, workspace_id: int, actor: str, text: s
         audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign_spend.imported",
                      entity_type="campaign", entity_id=cid,
                      details={"filename": filename, "days": sum(1 for k in parsed.totals if k[0] == cid)})
+    costs.spend_changed(session, workspace_id=workspace_id, actor=actor)
     return schemas.SpendImportResult(rows=parsed.rows, days=len(parsed.totals), replaced=replaced,
                                      total=total, currency=currency)
 
