@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi import status as http
 from pydantic import BaseModel, Field
 
+from kempen.campaigns.service import get_campaign_or_raise
 from kempen.http.deps import Admin, IdPath, Marketer, SessionDep, Viewer
 from kempen.kit.errors import InvalidInput
 from kempen.planning import budgets, calendar
@@ -139,7 +140,7 @@ def check_alerts(session: SessionDep, principal: Marketer) -> Any:
 
 @router.get(CAMPAIGN + "/planned-period", response_model=PlannedPeriod | None)
 def get_planned_period(session: SessionDep, principal: Viewer, campaign_id: IdPath) -> Any:
-    calendar.get_campaign_or_raise(session, workspace_id=principal.workspace_id, campaign_id=campaign_id)
+    get_campaign_or_raise(session, workspace_id=principal.workspace_id, campaign_id=campaign_id)
     row = calendar.get_planned_period(session, workspace_id=principal.workspace_id, campaign_id=campaign_id)
     return None if row is None else PlannedPeriod(starts_on=row.starts_on, ends_on=row.ends_on)
 
