@@ -97,3 +97,27 @@ def test_the_background_round_reminds_and_emails(session: Session, team: Team, s
     subjects = sorted(message_from_bytes(m.data)["Subject"] for m in smtp_server.handler.messages
                       if analyst.email in m.rcpt_tos)
     assert subjects == ["Overdue: Overdue proofread", "Task for you: Overdue proofread"]
+
+
+def test_a_refused_email_stays_pending_for_the_next_round(session: Session, team: Team, smtp_server: SmtpTestServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    viewer = team.user(Role.VIEWER)
+    notifications.set_email_preference(session, workspace_id=team.id, user_id=viewer.id, email=True)
+    ping(session, team, Role.VIEWER, "Try me twice")
+    session.commit()
+    smtp_server.handler.data_replies[viewer.email] = "451 4.3.0 try again later"
+    monkeypatch.setenv("KEMPEN_SMTP_URL", smtp_server.url)
+    get_settings.cache_clear()
+    factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+    try:
+        emails.send_pending_emails(factory)
+        items, _ = notifications.list_notifications(session, workspace_id=team.id, user_id=viewer.id)
+        session.refresh(items[0])
+        assert items[0].email_pending and items[0].emailed_at is None
+        del smtp_server.handler.data_replies[viewer.email]
+        emails.send_pending_emails(factory)
+        session.refresh(items[0])
+        assert not items[0].email_pending and items[0].emailed_at is not None
+    finally:
+        get_settings.cache_clear()
+    assert [m.rcpt_tos for m in smtp_server.handler.messages if viewer.email in m.rcpt_tos] == [[viewer.email]]

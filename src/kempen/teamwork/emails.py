@@ -4,7 +4,8 @@ Mail goes where campaign mail goes: the server of KEMPEN_SMTP_URL, or the built-
 set (it files the message in the workspace's inbox by its X-Kempen-Workspace header). The sender is
 the workspace's default sender (send settings), else no-reply at the host of KEMPEN_BASE_URL. One
 plain-text message per notification over one SMTP connection per round; a notification whose send
-fails stays pending and is tried again next round, at most `MAX_PER_ROUND` a round.
+fails stays pending and is tried again next round, at most `MAX_PER_ROUND` a round. Each email is
+claimed (a committed compare-and-set) before it is sent, so two servers' rounds never both send it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kempen.campaigns.settings import get_send_settings
@@ -97,14 +98,30 @@ def send_pending_emails(session_factory: Callable[[], Session], *, settings: Set
         senders: dict[int, str] = {}
         with smtp:
             for note, email in rows:
+                if not _claim(session, note.id):
+                    continue  # another server's round took it
                 sender = senders.setdefault(note.workspace_id, _sender(session, note.workspace_id, settings))
                 try:
                     smtp.send_message(build_email(note, to=email, sender=sender, base_url=settings.base_url))
-                except smtplib.SMTPException:
-                    logger.exception("notification %s: email refused", note.id)
+                except (smtplib.SMTPException, OSError):
+                    logger.exception("notification %s: email not sent; trying again next round", note.id)
+                    _set(session, note.id, email_pending=True)
                     continue
-                note.email_pending = False
-                note.emailed_at = utcnow()
+                _set(session, note.id, emailed_at=utcnow())
                 sent += 1
-                session.commit()  # each sent email is recorded at once, so a later failure cannot resend it
         return sent
+
+
+def _claim(session: Session, notification_id: int) -> bool:
+    """Take a pending email for this round (committed), so that two servers never both send it."""
+    result = session.execute(update(Notification)
+                             .where(Notification.id == notification_id, Notification.email_pending.is_(True))
+                             .values(email_pending=False).execution_options(synchronize_session=False))
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _set(session: Session, notification_id: int, **values: object) -> None:
+    session.execute(update(Notification).where(Notification.id == notification_id).values(**values)
+                    .execution_options(synchronize_session=False))
+    session.commit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
@@ -156,6 +156,15 @@ def campaign_names(session: Session, *, workspace_id: int, campaign_ids: set[int
     return {cid: name for cid, name in session.execute(stmt)}
 
 
+def _claim_notice(session: Session, task: CampaignTask, notice: str) -> bool:
+    """Record that `notice` is being sent, unless a concurrent round already did (compare-and-set)."""
+    result = session.execute(update(CampaignTask)
+                             .where(CampaignTask.id == task.id, CampaignTask.due_notice.is_distinct_from(notice))
+                             .values(due_notice=notice).execution_options(synchronize_session=False))
+    task.due_notice = notice
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def remind_due_tasks(session: Session, *, today: date | None = None) -> int:
     """Notify assignees of open tasks due by tomorrow ("soon") or past due ("overdue"), once each; return how many."""
     today = today or utcnow().date()
@@ -166,9 +175,8 @@ def remind_due_tasks(session: Session, *, today: date | None = None) -> int:
     sent = 0
     for task, campaign_name in session.execute(stmt):
         notice = "overdue" if task.due_on is not None and task.due_on < today else "soon"
-        if task.due_notice == notice:
+        if task.due_notice == notice or not _claim_notice(session, task, notice):
             continue
-        task.due_notice = notice
         kind = NotificationKind.TASK_OVERDUE if notice == "overdue" else NotificationKind.TASK_DUE_SOON
         title = f"Overdue: {task.title}" if notice == "overdue" else f"Due soon: {task.title}"
         assert task.assignee_id is not None and task.due_on is not None
