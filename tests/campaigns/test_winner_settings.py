@@ -13,7 +13,7 @@ from kempen.experiments.schemas import Metric, WinnerFallback
 from kempen.kit.errors import Conflict
 from kempen.models import CampaignStatus, Role
 from kempen.tracking.settings import get_tracking_settings
-from tests.campaigns.conftest import ACTOR, World, add_email, force_status
+from tests.campaigns.conftest import ACTOR, World, add_email, add_objective, force_status
 from tests.campaigns.test_api import call, new_campaign
 from tests.conftest import Tenant
 
@@ -88,6 +88,7 @@ def test_a_conversion_metric_without_any_conversion_is_a_warning_not_a_problem(w
     campaign = service.create_campaign(session, workspace_id=world.id, actor=ACTOR, data=schemas.CampaignCreate(
         name="Spring", segment_id=world.segment_id, winner_metric="conversion_rate"))
     add_email(session, world.id, campaign.id, variants=2)
+    add_objective(session, world.id, campaign.id)  # else its absence is a warning too
     assert service.readiness_problems(session, workspace_id=world.id, campaign_id=campaign.id) == []
     warnings = service.readiness_warnings(session, workspace_id=world.id, campaign_id=campaign.id)
     assert len(warnings) == 1 and "recorded no conversion or order yet" in warnings[0]

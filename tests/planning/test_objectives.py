@@ -112,6 +112,8 @@ def test_review_needs_a_measurable_objective(session: Session) -> None:
     with pytest.raises(Conflict) as caught:
         lifecycle.submit_for_review(session, workspace_id=world.id, campaign_id=campaign.id, actor=ACTOR)
     assert [e["message"] for e in caught.value.errors] == ["Add at least one measurable objective."]
+    assert campaigns.readiness_warnings(session, workspace_id=world.id, campaign_id=campaign.id) == [
+        "Add at least one measurable objective: review asks for one."]  # shown on the page before submitting
     # Without required approval a draft may still be scheduled directly (review is skipped, not the gate).
     assert campaigns.transition(session, workspace_id=world.id, campaign_id=campaign.id, to=CampaignStatus.APPROVED,
                                 actor=ACTOR).status == CampaignStatus.APPROVED
@@ -131,3 +133,7 @@ def test_where_approval_is_required_approval_needs_an_objective_too(session: Ses
         objectives.remove_objective(session, workspace_id=world.id, actor=ACTOR, objective=found)
     with pytest.raises(Conflict, match="Add at least one measurable objective"):
         lifecycle.approve(session, workspace_id=world.id, campaign_id=campaign.id, actor=ACTOR)
+    # The page's readiness list says so (a problem here, not a mere warning).
+    assert campaigns.readiness_problems(session, workspace_id=world.id, campaign_id=campaign.id) == [
+        "Add at least one measurable objective."]
+    assert campaigns.readiness_warnings(session, workspace_id=world.id, campaign_id=campaign.id) == []

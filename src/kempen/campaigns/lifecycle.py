@@ -69,7 +69,7 @@ def _check_move(session: Session, campaign: Campaign, to: CampaignStatus) -> Non
                        "approve it first.")
     if current in EDITABLE_STATUSES and to in _FORWARD:
         problems = readiness_problems(session, workspace_id=campaign.workspace_id, campaign_id=campaign.id)
-        if to == S.IN_REVIEW or require_approval:  # reviewers judge a campaign against its objectives
+        if to == S.IN_REVIEW and not require_approval:  # (with approval required, readiness asks for one)
             problems += objective_problems(session, workspace_id=campaign.workspace_id, campaign_id=campaign.id)
         if problems:
             raise Conflict(f"The campaign is not ready: {' '.join(problems)}",

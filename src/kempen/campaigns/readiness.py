@@ -9,7 +9,14 @@ from kempen.campaigns.content import Content, missing_parts, template_problems
 from kempen.campaigns.repository import get_campaign_or_raise, messages_of, variants_by_message
 from kempen.campaigns.settings import get_send_settings
 from kempen.campaigns.winner import winner_problems, winner_warnings
-from kempen.models import CampaignMessage, Channel, MessageVariant, Objective, WorkspaceSendSettings
+from kempen.models import (
+    CampaignMessage,
+    CampaignStatus,
+    Channel,
+    MessageVariant,
+    Objective,
+    WorkspaceSendSettings,
+)
 
 NO_OBJECTIVE = "Add at least one measurable objective."
 
@@ -35,11 +42,16 @@ def readiness_problems(session: Session, *, workspace_id: int, campaign_id: int)
         problems += _message_problems(message, variants.get(message.id, []), settings)
     if messages:
         problems += winner_problems(session, campaign, messages, variants)
+    if get_send_settings(session, workspace_id=workspace_id).require_approval:
+        problems += objective_problems(session, workspace_id=workspace_id, campaign_id=campaign_id)
     return problems
 
 
 def objective_problems(session: Session, *, workspace_id: int, campaign_id: int) -> list[str]:
     """A campaign goes to review (or, where approval is required, further) only with an objective to judge it by.
+
+    Where the workspace requires approval this is one of the readiness problems; otherwise the review step
+    adds it (lifecycle._check_move) and readiness only warns about it.
 
     Every stored objective is measurable (a metric, a numeric target, a deadline: planning/objectives.py).
     """
@@ -51,7 +63,11 @@ def objective_problems(session: Session, *, workspace_id: int, campaign_id: int)
 def readiness_warnings(session: Session, *, workspace_id: int, campaign_id: int) -> list[str]:
     """What deserves a look before launch but does not keep the campaign from it."""
     campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
-    return winner_warnings(session, campaign)
+    # Without required approval a draft may launch directly, but it needs an objective to go to review.
+    missing = (objective_problems(session, workspace_id=workspace_id, campaign_id=campaign_id)
+               if campaign.status == CampaignStatus.DRAFT
+               and not get_send_settings(session, workspace_id=workspace_id).require_approval else [])
+    return [f"{m[:-1]}: review asks for one." for m in missing] + winner_warnings(session, campaign)
 
 
 def _message_problems(message: CampaignMessage, variants: list[MessageVariant],
