@@ -124,3 +124,19 @@ def test_email_preference_is_saved(tenant: Tenant, crew: Team, session: Session)
     post(client, csrf, "/notifications/preferences", htmx=False)
     session.expire_all()
     assert not notifications.email_wanted(session, workspace_id=crew.id, user_id=crew.user(Role.ANALYST).id)
+
+
+def test_a_marketer_edits_and_reassigns_a_task(tenant: Tenant, crew: Team, session: Session) -> None:
+    client, campaign = tenant.client, crew.world.campaign()
+    csrf = as_member(client, crew, Role.MARKETER)
+    post(client, csrf, f"/campaigns/{campaign.id}/tasks", title="Draft copy")
+    task_id = re.search(r'id="task-(\d+)"', client.get(f"/campaigns/{campaign.id}/teamwork").text)
+    assert task_id
+    analyst = crew.user(Role.ANALYST)
+    card = post(client, csrf, f"/tasks/{task_id.group(1)}/edit", title="Final copy", description="two lines",
+                assignee_id=str(analyst.id), due_on="2031-03-01")
+    assert "Final copy" in card.text and "for Andy Analyst" in card.text and "due 01 Mar 2031" in card.text
+    assert notifications.unread_count(session, workspace_id=crew.id, user_id=analyst.id) == 1
+    csrf = as_member(client, crew, Role.ANALYST)
+    refused = post(client, csrf, f"/tasks/{task_id.group(1)}/edit", title="Mine")
+    assert "marketers" in refused.text and 'id="teamwork-problem"' in refused.text

@@ -147,6 +147,26 @@ def set_task_status(request: Request, session: SessionDep, ctx: CsrfChecked, tas
     return _attempt(request, session, ctx, campaign_id, call)
 
 
+@router.post("/tasks/{task_id}/edit")
+def edit_task(request: Request, session: SessionDep, ctx: CsrfChecked, task_id: IdPath, title: ShortText = "",
+              description: LongText = "", assignee_id: Annotated[str, Form(max_length=20)] = "",
+              due_on: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Change a task's title, details, assignee or due date (marketers); a new assignee is notified."""
+    try:
+        campaign_id = _task_campaign(session, ctx, task_id)
+    except NotFound:
+        return not_found(request, ctx, "Task")
+
+    def call() -> str:
+        if not title.strip():
+            raise InvalidInput("A task needs a title.")
+        data = TaskUpdate(title=title, description=description, assignee_id=_optional_id(assignee_id),
+                          due_on=_optional_date(due_on))
+        tasks.update_task(session, who=acting(ctx), task_id=task_id, data=data)
+        return f"task-{task_id}"
+    return _attempt(request, session, ctx, campaign_id, call)
+
+
 @router.post("/tasks/{task_id}/delete")
 def delete_task(request: Request, session: SessionDep, ctx: CsrfChecked, task_id: IdPath) -> Response:
     """Delete a task (marketers)."""
