@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from kempen import __version__
 from kempen.api.router import api_router
 from kempen.http.problems import install_problem_handlers
+from kempen.planning.budgets import on_budget_alert
+from kempen.teamwork.budget_alerts import notify_budget_alert
 from kempen.web.routes import mount_web
 from kempen.web.views.tracking import ASGIApp, with_tracking_fast_path
 
@@ -40,6 +42,7 @@ def create_app(*, background: bool = True) -> FastAPI:
         lifespan=lifespan if background else None,
     )
     install_problem_handlers(app)
+    on_budget_alert(notify_budget_alert)  # budget warnings become notifications (registered once)
     app.include_router(api_router)
     mount_web(app)
     return app

@@ -27,6 +27,8 @@ from kempen.cli.teamwork import audit_app, comment_app, notifications_command, t
 from kempen.cli.tracking import bounces_app, topics_app
 from kempen.cli.worker import worker_command
 from kempen.kit.errors import KempenError
+from kempen.planning.budgets import on_budget_alert
+from kempen.teamwork.budget_alerts import notify_budget_alert
 
 app = typer.Typer(help="Kempen: campaign management for CRM and marketing teams.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -56,6 +58,7 @@ app.add_typer(task_app, name="task")
 app.add_typer(comment_app, name="comment")
 app.command("notifications")(notifications_command)
 app.add_typer(audit_app, name="audit")
+on_budget_alert(notify_budget_alert)  # budget warnings become notifications, as in the app
 
 
 def main() -> None:

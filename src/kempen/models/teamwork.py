@@ -104,6 +104,7 @@ class NotificationKind(enum.StrEnum):
     REVIEW_REQUESTED = "review_requested"
     APPROVED = "approved"
     CHANGES_REQUESTED = "changes_requested"
+    BUDGET_WARNING = "budget_warning"
 
 
 class Notification(Base):

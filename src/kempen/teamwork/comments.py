@@ -118,7 +118,7 @@ def _reviewers(session: Session, workspace_id: int) -> list[int]:
     return [m.user_id for m in workspace_members(session, workspace_id=workspace_id) if m.role.includes(Role.MANAGER)]
 
 
-def _owner_ids(session: Session, campaign: Campaign) -> list[int]:
+def owner_ids(campaign: Campaign) -> list[int]:
     """Who hears about a decision: the campaign's owner, else the user who created it."""
     if campaign.owner_id is not None:
         return [campaign.owner_id]
@@ -148,7 +148,7 @@ def approve(session: Session, *, who: Acting, campaign_id: int, comment: str = "
     campaign = lifecycle.approve(session, workspace_id=who.workspace_id, campaign_id=campaign_id,
                                  actor=who.actor, comment=text or None)
     _write(session, who, campaign, text, CommentKind.APPROVED)
-    notifications.notify(session, workspace_id=who.workspace_id, user_ids=_owner_ids(session, campaign),
+    notifications.notify(session, workspace_id=who.workspace_id, user_ids=owner_ids(campaign),
                          kind=NotificationKind.APPROVED, title=f"Approved: “{campaign.name}”", body=text,
                          link=f"/campaigns/{campaign.id}", campaign_id=campaign.id, actor=who.actor,
                          actor_user_id=who.user_id)
@@ -164,7 +164,7 @@ def request_changes(session: Session, *, who: Acting, campaign_id: int, comment:
     campaign = lifecycle.request_changes(session, workspace_id=who.workspace_id, campaign_id=campaign_id,
                                          actor=who.actor, comment=text)
     _write(session, who, campaign, text, CommentKind.CHANGES_REQUESTED)
-    notifications.notify(session, workspace_id=who.workspace_id, user_ids=_owner_ids(session, campaign),
+    notifications.notify(session, workspace_id=who.workspace_id, user_ids=owner_ids(campaign),
                          kind=NotificationKind.CHANGES_REQUESTED, title=f"Changes requested: “{campaign.name}”",
                          body=text, link=f"/campaigns/{campaign.id}", campaign_id=campaign.id, actor=who.actor,
                          actor_user_id=who.user_id)

@@ -80,7 +80,7 @@ def upgrade() -> None:
     sa.Column('id', Id, nullable=False),
     sa.Column('workspace_id', Id, nullable=False),
     sa.Column('user_id', Id, nullable=False),
-    sa.Column('kind', sa.Enum('mention', 'task_assigned', 'task_due_soon', 'task_overdue', 'review_requested', 'approved', 'changes_requested', name='notification_kind', native_enum=False, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('mention', 'task_assigned', 'task_due_soon', 'task_overdue', 'review_requested', 'approved', 'changes_requested', 'budget_warning', name='notification_kind', native_enum=False, length=32), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('link', sa.String(length=500), nullable=False),
