@@ -46,6 +46,9 @@ def test_a_marketer_adds_and_removes_an_objective(session: Session, tenant: Tena
                                data={"csrf_token": marketer.csrf, **GOAL, "deadline": "2001-01-01"})
     assert bad.status_code == 200 and 'id="objective-problem"' in bad.text and "is in the past" in bad.text
     assert 'value="2001-01-01"' in bad.text  # the form keeps what was typed
+    plain = post(marketer, f"/campaigns/{campaign.id}/objectives", **{**GOAL, "target": "0"})  # no HTMX
+    assert plain.status_code == 422 and "The objective was not saved" in plain.text
+    assert "equals the baseline" in plain.text
     gone = marketer.client.post(f"/campaigns/{campaign.id}/objectives/{added.id}/delete", headers=HTMX,
                                 data={"csrf_token": marketer.csrf})
     assert gone.status_code == 200 and f'id="objective-{added.id}"' not in gone.text
@@ -69,9 +72,15 @@ def test_programmes_list_create_and_detail(session: Session, tenant: Tenant) -> 
     marketer = as_role(tenant, session, Role.MARKETER)
     page = marketer.client.get("/programmes").text
     assert 'href="/programmes" aria-current="page"' in page and "No programmes yet" in page
-    created = post(marketer, "/programmes", name="Spring relaunch", budget="100", starts_on="2026-03-01")
+    created = post(marketer, "/programmes", name="Spring relaunch", budget="100", starts_on="2026-03-01",
+                   owner_id=str(tenant.owner_id))
     assert created.status_code == 303
     pid = int(created.headers["location"].rsplit("/", 1)[1])
+    owner = f"{tenant.workspace.slug}@example.com"
+    assert owner in marketer.client.get("/programmes").text
+    assert f"Owner: {owner}." in marketer.client.get(f"/programmes/{pid}").text
+    stranger = post(marketer, "/programmes", name="Elsewhere", owner_id="999999")
+    assert stranger.status_code == 422 and "not a member of this workspace" in stranger.text
     again = post(marketer, "/programmes", name="Spring relaunch")
     assert again.status_code == 409 and "already exists" in again.text
     built = build_campaign(session, tenant.id, name="Spring mail")

@@ -16,7 +16,7 @@ from kempen.audit import service as audit
 from kempen.campaigns import service as campaigns
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import Conflict, InvalidInput, NotFound
-from kempen.models import Campaign, Membership, Programme
+from kempen.models import Campaign, Membership, Programme, User
 from kempen.planning import figures, objectives, schemas
 from kempen.reporting.figures import ratio
 from kempen.reporting.schemas import Figures
@@ -36,6 +36,14 @@ def _check_owner(session: Session, workspace_id: int, owner_id: int | None) -> N
     if owner_id is not None and session.scalar(select(Membership.user_id).where(
             Membership.workspace_id == workspace_id, Membership.user_id == owner_id)) is None:
         raise InvalidInput(f"User {owner_id} is not a member of this workspace.")
+
+
+def owner_choices(session: Session, *, workspace_id: int) -> list[tuple[int, str]]:
+    """The workspace's members who may own a programme, as (user id, name or email), by email."""
+    rows = session.execute(select(User.id, User.name, User.email).join(
+        Membership, Membership.user_id == User.id).where(Membership.workspace_id == workspace_id)
+        .order_by(User.email))
+    return [(user_id, name or email) for user_id, name, email in rows]
 
 
 def create_programme(session: Session, *, workspace_id: int, actor: str, data: schemas.ProgrammeCreate) -> Programme:

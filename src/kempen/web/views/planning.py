@@ -151,7 +151,8 @@ def _list_page(request: Request, session: Session, ctx: WebContext, *, form: dic
         "ctx": ctx, "nav": "programmes", "can_edit": can_edit(ctx), "problem": problem,
         "items": programmes.list_programmes(session, workspace_id=ctx.workspace_id),
         "currency": figures.workspace_currency(session, ctx.workspace_id),
-        "form": form or {"name": "", "budget": "", "starts_on": "", "ends_on": "", "description": ""},
+        "form": form or {"name": "", "budget": "", "starts_on": "", "ends_on": "", "description": "", "owner_id": ""},
+        "owners": programmes.owner_choices(session, workspace_id=ctx.workspace_id),
         "deleted": request.query_params.get("deleted") == "1"}, status_code=status_code)
 
 
@@ -167,11 +168,13 @@ def _programme_fields(form: dict[str, str]) -> dict[str, Any]:
 
 @router.post("/programmes")
 def create_programme(request: Request, session: SessionDep, ctx: CsrfChecked, name: Short = "", budget: Short = "",
-                     starts_on: Short = "", ends_on: Short = "", description: Long = "") -> Response:
+                     starts_on: Short = "", ends_on: Short = "", description: Long = "",
+                     owner_id: Short = "") -> Response:
     """Create a programme and open it."""
     if not can_edit(ctx):
         return forbidden(request, ctx, NEEDS_MARKETER)
-    form = {"name": name, "budget": budget, "starts_on": starts_on, "ends_on": ends_on, "description": description}
+    form = {"name": name, "budget": budget, "starts_on": starts_on, "ends_on": ends_on, "description": description,
+            "owner_id": owner_id}
     try:
         found = programmes.create_programme(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
                                             data=schemas.ProgrammeCreate.model_validate(_programme_fields(form)))
@@ -195,6 +198,7 @@ def _detail_page(request: Request, session: Session, ctx: WebContext, programme_
         "problem": problem, "metrics": METRICS, "form": form or _empty_form(), "errors": {},
         "format_value": measures.format_value, "currency": detail.rollup.currency,
         "candidates": [c for c in others if c.id not in inside], "today": utcnow().date().isoformat(),
+        "owners": programmes.owner_choices(session, workspace_id=ctx.workspace_id),
         "done": request.query_params.get("done")}, status_code=status_code)
 
 
@@ -237,12 +241,13 @@ def _programme_action(request: Request, session: Session, ctx: WebContext, progr
 @router.post("/programmes/{programme_id}")
 def edit_programme(request: Request, session: SessionDep, ctx: CsrfChecked, programme_id: IdPath,
                    name: Short = "", budget: Short = "", starts_on: Short = "", ends_on: Short = "",
-                   description: Long = "") -> Response:
-    """Save the programme's name, budget, dates and description (empty fields clear a date or the budget)."""
+                   description: Long = "", owner_id: Short = "") -> Response:
+    """Save the programme's name, budget, dates, owner and description (empty fields clear them)."""
     def change() -> None:
         data = schemas.ProgrammeUpdate.model_validate({
             "name": name or None, "description": description, "budget": budget.strip() or None,
-            "starts_on": starts_on.strip() or None, "ends_on": ends_on.strip() or None})
+            "starts_on": starts_on.strip() or None, "ends_on": ends_on.strip() or None,
+            "owner_id": owner_id.strip() or None})
         programmes.update_programme(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
                                     programme_id=programme_id, data=data)
     return _programme_action(request, session, ctx, programme_id, change, "saved")
