@@ -110,3 +110,17 @@ def test_audit_log_for_admins_with_filters_and_csv(session: Session, tenant: Ten
     assert "HYPERLINK" in rows[0]["details"] and not rows[0]["details"].startswith("=")
     foreign = client.get("/api/v1/audit", params={"entity_type": "task"}, headers=other_tenant.headers(Role.ADMIN))
     assert foreign.json()["items"] == []
+
+
+def test_nulls_clear_the_assignee_and_due_date_but_not_the_title_or_status(tenant: Tenant, api_team: Team) -> None:
+    client, campaign = tenant.client, api_team.world.campaign()
+    marketer = tenant.headers(Role.MARKETER)
+    task = client.post(f"/api/v1/campaigns/{campaign.id}/tasks", headers=marketer, json={
+        "title": "Banner", "description": "big", "assignee_id": api_team.user(Role.VIEWER).id,
+        "due_on": "2030-01-01"}).json()
+    patched = client.patch(f"/api/v1/tasks/{task['id']}", headers=marketer, json={
+        "title": None, "status": None, "assignee_id": None, "due_on": None, "description": None})
+    assert patched.status_code == 200, patched.text
+    body = patched.json()
+    assert (body["title"], body["status"], body["assignee_id"], body["due_on"], body["description"]) == (
+        "Banner", "todo", None, None, "")

@@ -83,11 +83,13 @@ def update_task(session: Session, *, who: Acting, task_id: int, data: TaskUpdate
     """Change a task; a new assignee is notified, a new due date gets its reminders again."""
     workspace_id = who.workspace_id
     task = get_task_or_raise(session, workspace_id=workspace_id, task_id=task_id)
-    given = data.model_dump(exclude_unset=True)
+    # null clears only what may be empty (the assignee, the due date); a null title or status changes nothing.
+    given = {key: value for key, value in data.model_dump(exclude_unset=True).items()
+             if value is not None or key in ("assignee_id", "due_on", "description")}
+    if "description" in given:
+        given["description"] = given["description"] or ""
     _check_may_change(who, task, set(given))
     changes = {key: value for key, value in given.items() if getattr(task, key) != value}
-    if given.get("title", "") is None:
-        changes.pop("title")
     if "assignee_id" in changes and changes["assignee_id"] is not None:
         get_member_or_raise(session, workspace_id=workspace_id, user_id=changes["assignee_id"], what="The assignee")
     if not changes:
@@ -104,7 +106,7 @@ def update_task(session: Session, *, who: Acting, task_id: int, data: TaskUpdate
 
 def _apply(task: CampaignTask, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
-        setattr(task, key, value if key != "description" else (value or ""))
+        setattr(task, key, value)
     if "due_on" in changes:
         task.due_notice = None
     if "status" in changes:

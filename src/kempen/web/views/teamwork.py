@@ -26,7 +26,7 @@ from kempen.teamwork import comments, notifications, tasks
 from kempen.teamwork.actors import Acting
 from kempen.teamwork.mentions import workspace_members
 from kempen.teamwork.schemas import TaskCreate, TaskUpdate
-from kempen.web.auth import CsrfChecked, WebContext, WebUser
+from kempen.web.auth import CsrfChecked, WebContext, WebUser, safe_next
 from kempen.web.templating import render
 from kempen.web.views.campaign_pages import not_found
 
@@ -240,7 +240,7 @@ def open_notification(request: Request, session: SessionDep, ctx: CsrfChecked, n
                                        notification_id=notification_id)
     except NotFound:
         return not_found(request, ctx, "Notification")
-    return RedirectResponse(note.link if note.link.startswith("/") else "/notifications", status_code=303)
+    return RedirectResponse(safe_next(note.link) if note.link else "/notifications", status_code=303)
 
 
 @router.post("/notifications/read-all")
