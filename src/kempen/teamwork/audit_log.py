@@ -65,7 +65,7 @@ def _statement(session: Session, workspace_id: int, where: AuditFilter) -> Selec
         stmt = stmt.where(AuditEntry.action == action)
     if where.since:
         stmt = stmt.where(AuditEntry.created_at >= datetime.combine(where.since, time(), tzinfo=UTC))
-    if where.until:
+    if where.until and where.until < date.max:  # the last day there is has no end to compare with
         stmt = stmt.where(AuditEntry.created_at < datetime.combine(where.until + timedelta(days=1), time(), tzinfo=UTC))
     return stmt
 
