@@ -26,7 +26,8 @@ def test_ics_parses_back_with_one_event_per_send_and_stable_uids(session: Sessio
     parsed = Calendar.from_ical(response.content)
     vevents = {str(e["uid"]): e for e in parsed.walk("VEVENT")}
     send = vevents[f"campaign-{sent.id}-scheduled@127.0.0.1"]
-    assert send.decoded("dtstart") == datetime(2026, 12, 10, 9, 30, tzinfo=UTC)
+    assert send.decoded("dtstart") == datetime(2026, 12, 10, 9, 30, tzinfo=UTC) and "DTEND" not in send
+    assert b"DTSTART:20261210T093000Z" in response.content  # UTC, written with a Z
     assert str(send["url"]).endswith(f"/campaigns/{sent.id}")
     assert sent.name in str(send["summary"])
     period = vevents[f"campaign-{planned.id}-planned@127.0.0.1"]

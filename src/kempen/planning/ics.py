@@ -40,9 +40,8 @@ def _vevent(event: CalendarEvent, base_url: str, host: str, generated_at: dateti
     if event.all_day and event.ends_at is not None:
         vevent.add("dtstart", event.first_day)
         vevent.add("dtend", event.ends_at.date())
-    else:
+    else:  # a moment (a send, a launch): no DTEND, which RFC 5545 reads as ending when it starts
         vevent.add("dtstart", event.starts_at)
-        vevent.add("dtend", event.starts_at)
     url = f"{base_url}/campaigns/{event.campaign_id}"
     vevent.add("url", url)
     channels = ", ".join(event.channels) or "no messages yet"
