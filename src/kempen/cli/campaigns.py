@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,13 +20,13 @@ from kempen.cli.common import (
     WorkspaceOption,
     cli_actor,
     console,
-    err_console,
+    exits_on_error,
     resolve_workspace,
     session_scope,
 )
 from kempen.delivery import winner
 from kempen.experiments.schemas import Metric, WinnerFallback
-from kempen.kit.errors import InvalidInput, KempenError, NotFound
+from kempen.kit.errors import InvalidInput, NotFound
 from kempen.models import Campaign, CampaignStatus, Channel, Role
 from kempen.segments import service as segments
 from kempen.teamwork import comments as review
@@ -43,20 +42,6 @@ class Part(StrEnum):
     HTML = "html"
     TEXT = "text"
     SUBJECT = "subject"
-
-
-def exits_on_error(command: F) -> F:
-    """A service error becomes one readable line (plus the list of problems, if any) and exit code 1."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except KempenError as exc:
-            err_console.print(f"[red]error:[/] {exc.detail}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return run  # type: ignore[return-value]
 
 
 def _print_json(value: BaseModel | list[Any]) -> None:

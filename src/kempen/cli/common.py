@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -12,11 +14,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kempen.db import unit_of_work
-from kempen.kit.errors import InvalidInput
+from kempen.kit.errors import InvalidInput, KempenError
 from kempen.models import Workspace
 
 console = Console()
 err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exits_on_error(command: F) -> F:
+    """A service or validation error becomes one readable line on stderr and exit code 1."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except KempenError as exc:
+            err_console.print(f"[red]error:[/] {exc.detail}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return run  # type: ignore[return-value]
+
 
 WorkspaceOption = typer.Option(
     None, "--workspace", "-w", envvar="KEMPEN_WORKSPACE",

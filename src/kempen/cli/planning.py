@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any, TypeVar
 
 import typer
@@ -15,11 +14,11 @@ from kempen.cli.common import (
     WorkspaceOption,
     cli_actor,
     console,
-    err_console,
+    exits_on_error,
     resolve_workspace,
     session_scope,
 )
-from kempen.kit.errors import InvalidInput, KempenError
+from kempen.kit.errors import InvalidInput
 from kempen.models import ObjectiveMetric
 from kempen.planning import figures, measures, objectives, programmes, schemas
 
@@ -31,20 +30,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table")
 CampaignOption = typer.Option(None, "--campaign", "-c", min=1, help="The campaign's id")
 ProgrammeOption = typer.Option(None, "--programme", "-p", min=1, help="The programme's id")
-
-
-def exits_on_error(command: F) -> F:
-    """A service or validation error becomes one readable line and exit code 1."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except KempenError as exc:
-            err_console.print(f"[red]error:[/] {exc.detail}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return run  # type: ignore[return-value]
 
 
 def _parsed(model: type[BaseModel], **fields: Any) -> Any:

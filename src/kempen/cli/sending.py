@@ -11,8 +11,15 @@ from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from kempen.cli.campaigns import campaign_app, exits_on_error
-from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_workspace, session_scope
+from kempen.cli.campaigns import campaign_app
+from kempen.cli.common import (
+    WorkspaceOption,
+    cli_actor,
+    console,
+    exits_on_error,
+    resolve_workspace,
+    session_scope,
+)
 from kempen.delivery import control
 from kempen.delivery.progress import campaign_progress
 from kempen.delivery.schemas import CampaignProgress

@@ -15,8 +15,14 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from kempen.cli.campaigns import exits_on_error
-from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_workspace, session_scope
+from kempen.cli.common import (
+    WorkspaceOption,
+    cli_actor,
+    console,
+    exits_on_error,
+    resolve_workspace,
+    session_scope,
+)
 from kempen.kit.errors import InvalidInput
 from kempen.models import Role
 from kempen.models.teamwork import TaskStatus
