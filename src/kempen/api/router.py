@@ -8,10 +8,12 @@ from kempen.api import (
     accounts,
     attribution,
     audit,
+    brand,
     budgeting,
     calendar,
     campaigns,
     contacts,
+    content_blocks,
     conversions,
     crm,
     experiments,
@@ -31,5 +33,5 @@ from kempen.api import (
 api_router = APIRouter(prefix="/api/v1")
 for module in (accounts, contacts, crm, ingest, imports, segments, webhooks, campaigns, sending, mailsink,
                tracking, conversions, attribution, reports, stats, experiments, budgeting, calendar, teamwork,
-               audit, planning):
+               audit, planning, brand, content_blocks):
     api_router.include_router(module.router)

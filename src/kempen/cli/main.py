@@ -11,6 +11,8 @@ from sqlalchemy.exc import OperationalError
 from kempen.cli import sending  # noqa: F401  (adds launch/pause/resume/cancel/status to campaign_app)
 from kempen.cli.accounts import apikeys_app, users_app
 from kempen.cli.attribution import attribution_command
+from kempen.cli.blocks import blocks_app
+from kempen.cli.brand import brand_app
 from kempen.cli.calendar import budget_app, calendar_command
 from kempen.cli.campaigns import campaign_app
 from kempen.cli.common import err_console
@@ -58,6 +60,8 @@ app.add_typer(task_app, name="task")
 app.add_typer(comment_app, name="comment")
 app.command("notifications")(notifications_command)
 app.add_typer(audit_app, name="audit")
+app.add_typer(brand_app, name="brand")
+app.add_typer(blocks_app, name="blocks")
 on_budget_alert(notify_budget_alert)  # budget warnings become notifications, as in the app
 
 

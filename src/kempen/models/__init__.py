@@ -10,6 +10,7 @@ from kempen.models.audit import (
     WebhookEndpoint,
 )
 from kempen.models.base import Base
+from kempen.models.brand import *  # noqa: F403  (brand kit, sender identities, content blocks)
 from kempen.models.budgeting import *  # noqa: F403  (budgets per channel and month)
 from kempen.models.campaigns import (
     ALLOWED_TRANSITIONS,

@@ -168,6 +168,9 @@ class Campaign(Base):
     # Planning (issue 7): the programme it belongs to and the person responsible for it.
     programme_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("programmes.id", ondelete="SET NULL"))
     owner_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("users.id", ondelete="SET NULL"))
+    # The brand kit and content blocks as they were at launch (kempen.brand.resolve.BrandContent.to_snapshot),
+    # so the whole send uses one version; None before launch: the current ones.
+    brand_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
@@ -193,6 +196,9 @@ class CampaignMessage(Base):
     from_name: Mapped[str | None] = mapped_column(String(200))
     from_email: Mapped[str | None] = mapped_column(String(320))
     reply_to: Mapped[str | None] = mapped_column(String(320))
+    # A sender identity of the brand kit; its From/Reply-To apply where the overrides above are empty.
+    sender_identity_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("sender_identities.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 

@@ -12,11 +12,13 @@ from kempen.web.templating import STATIC_DIR, render
 from kempen.web.views import (
     attribution,
     audit_log,
+    brand,
     budgets,
     calendar,
     campaign_experiments,
     campaigns,
     contacts,
+    content_blocks,
     conversions,
     inbox,
     planning,
@@ -58,5 +60,5 @@ def mount_web(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     for module in (session, contacts, profile, segments, campaigns, inbox, unsubscribe, tracking, preferences,
                    attribution, reports, stats, conversions, universal_holdout, campaign_experiments, calendar,
-                   teamwork, audit_log, budgets, planning):
+                   teamwork, audit_log, budgets, planning, brand, content_blocks):
         app.include_router(module.router)
