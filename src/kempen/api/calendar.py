@@ -1,4 +1,8 @@
-"""The campaign calendar: events in a period as JSON or iCalendar (viewers and up)."""
+"""The campaign calendar: events in a period as JSON or iCalendar (viewers and up); members' feed URLs (admins).
+
+API keys belong to the workspace, not to a member, while a feed URL is a member's own: so the feed-url
+routes name the member (`user_id`) and need an admin's key, as managing members does.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from kempen.config import get_settings
-from kempen.http.deps import SessionDep, Viewer
+from kempen.http.deps import Admin, SessionDep, Viewer
 from kempen.kit.clock import utcnow
-from kempen.kit.ids import MAX_ID
+from kempen.kit.ids import MAX_ID, RowId
 from kempen.models import CampaignStatus, Channel
-from kempen.planning import calendar, ics
+from kempen.planning import calendar, calendar_feed, ics
 
 router = APIRouter(tags=["calendar"])
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -68,3 +72,35 @@ def get_calendar(session: SessionDep, principal: Viewer,
         return Response(body, media_type="text/calendar; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="kempen-calendar.ics"'})
     return [event_out(event, base_url) for event in events]
+
+
+class FeedUrlOut(BaseModel):
+    user_id: int
+    url: str
+
+
+class FeedUrlReset(BaseModel):
+    user_id: RowId
+
+
+def _feed_out(session: SessionDep, workspace_id: int, user_id: int, filters: calendar.CalendarFilters) -> FeedUrlOut:
+    url = calendar_feed.feed_url(session, workspace_id=workspace_id, user_id=user_id,
+                                 base_url=get_settings().base_url, filters=filters)
+    return FeedUrlOut(user_id=user_id, url=url)
+
+
+@router.get("/calendar/feed-url", response_model=FeedUrlOut)
+def get_feed_url(session: SessionDep, principal: Admin,
+                 user_id: Annotated[int, Query(ge=1, le=MAX_ID, description="The member whose feed it is")],
+                 channel: Channel | None = None, programme_id: IdQuery = None, owner_id: IdQuery = None) -> Any:
+    """A member's secret calendar feed URL (for calendar apps), with optional filters kept in it."""
+    filters = calendar.CalendarFilters(channel=channel, programme_id=programme_id, owner_id=owner_id)
+    return _feed_out(session, principal.workspace_id, user_id, filters)
+
+
+@router.post("/calendar/feed-url/reset", response_model=FeedUrlOut)
+def reset_feed_url(session: SessionDep, principal: Admin, data: FeedUrlReset) -> Any:
+    """Invalidate every feed URL the member had; returns their new (unfiltered) one."""
+    calendar_feed.reset_feed(session, workspace_id=principal.workspace_id, actor=principal.actor,
+                             user_id=data.user_id)
+    return _feed_out(session, principal.workspace_id, data.user_id, calendar.CalendarFilters())

@@ -9,31 +9,50 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 from rich.table import Table
+from sqlalchemy.orm import Session
 
-from kempen.cli.common import WorkspaceOption, cli_actor, console, resolve_workspace, session_scope
+from kempen.cli.common import (
+    WorkspaceOption,
+    cli_actor,
+    console,
+    exits_on_error,
+    resolve_workspace,
+    session_scope,
+)
 from kempen.config import get_settings
 from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
-from kempen.models import Channel
-from kempen.planning import budgets, calendar, ics
+from kempen.models import Channel, Role
+from kempen.planning import budgets, calendar, calendar_feed, ics
+from kempen.teamwork.mentions import workspace_members
 
 budget_app = typer.Typer(help="Budgets per channel and month: plan, list against actual, warnings.",
                          no_args_is_help=True)
 
 
+@exits_on_error
 def calendar_command(
+    action: str = typer.Argument(None, metavar="[feed-url]",
+                                 help="feed-url: print a member's secret calendar feed URL (for calendar apps)"),
     month: str = typer.Option(None, "--month", help="YYYY-MM (default: this month)"),
     week: str = typer.Option(None, "--week", help="A day (YYYY-MM-DD): show its week instead of a month"),
     channel: Channel = typer.Option(None, "--channel", help="Only campaigns with a message on this channel"),
     programme: int = typer.Option(None, "--programme", min=1, help="Only campaigns of this programme id"),
     owner: int = typer.Option(None, "--owner", min=1, help="Only campaigns owned by this user id"),
     ics_file: Path = typer.Option(None, "--ics", help="Write the events as iCalendar to this file instead"),
+    reset: bool = typer.Option(False, "--reset", help="feed-url: invalidate the old URL and print a new one"),
+    member: str = typer.Option(None, "--as", help="feed-url: the member (email); default: the workspace's owner"),
     workspace: str = WorkspaceOption,
 ) -> None:
-    """The campaign calendar (UTC): planned periods, scheduled and actual sends, finishes."""
+    """The campaign calendar (UTC): planned periods, scheduled and actual sends, finishes; or `feed-url`."""
+    filters = calendar.CalendarFilters(channel=channel, programme_id=programme, owner_id=owner)
+    if action is not None:
+        if action != "feed-url":
+            raise InvalidInput(f"Unknown action {action!r}; the only one is feed-url.")
+        _feed_url(workspace, member, filters, reset=reset)
+        return
     today = utcnow().date()
     start, end = _period(month, week, today)
-    filters = calendar.CalendarFilters(channel=channel, programme_id=programme, owner_id=owner)
     with session_scope() as session:
         ws = resolve_workspace(session, workspace)
         events = calendar.list_events(session, workspace_id=ws.id, since=calendar.day_start(start),
@@ -49,6 +68,34 @@ def calendar_command(
         when = f"{e.first_day:%a %d %b} – {e.last_day:%a %d %b}" if e.all_day else f"{e.starts_at:%a %d %b %H:%M}"
         table.add_row(when, f"{e.campaign_name} (#{e.campaign_id})", e.label, e.status.value, ", ".join(e.channels))
     console.print(table if events else "No campaign events in this period.")
+
+
+def _feed_member(session: Session, workspace_id: int, email: str | None) -> int:
+    members = workspace_members(session, workspace_id=workspace_id)
+    if email:
+        wanted = email.strip().lower()
+        found = [m.user_id for m in members if m.email == wanted]
+        if not found:
+            raise InvalidInput(f"{email} is not a member of this workspace.")
+        return found[0]
+    owners = [m.user_id for m in members if m.role == Role.OWNER]
+    if len(owners) != 1:
+        raise InvalidInput("Say whose feed it is: --as EMAIL (a member of the workspace).")
+    return owners[0]
+
+
+def _feed_url(workspace: str | None, member: str | None, filters: calendar.CalendarFilters, *, reset: bool) -> None:
+    with session_scope() as session:
+        ws = resolve_workspace(session, workspace)
+        user_id = _feed_member(session, ws.id, member)
+        if reset:
+            calendar_feed.reset_feed(session, workspace_id=ws.id, actor=cli_actor(), user_id=user_id)
+        url = calendar_feed.feed_url(session, workspace_id=ws.id, user_id=user_id, base_url=get_settings().base_url,
+                                     filters=filters)
+    if reset:
+        console.print("The old feed URL no longer works. The new one:", highlight=False)
+    # Printed plainly (no wrapping, no markup) so it can be copied or piped whole.
+    print(url)
 
 
 def _period(month: str | None, week: str | None, today: date) -> tuple[date, date]:

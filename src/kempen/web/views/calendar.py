@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from kempen.config import get_settings
 from kempen.http.deps import SessionDep
@@ -20,9 +20,9 @@ from kempen.kit.clock import utcnow
 from kempen.kit.errors import InvalidInput
 from kempen.kit.ids import MAX_ID
 from kempen.models import Channel
-from kempen.planning import calendar, ics
+from kempen.planning import calendar, calendar_feed, ics
 from kempen.planning.calendar import CalendarFilters
-from kempen.web.auth import WebContext, WebUser
+from kempen.web.auth import CsrfChecked, WebContext, WebUser
 from kempen.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -102,20 +102,22 @@ def _context(session: SessionDep, ctx: WebContext, view: View) -> dict[str, obje
     return {"ctx": ctx, "nav": "calendar", "view": view, "weeks": weeks, "title": title, "weekdays": WEEKDAYS,
             "prev_query": view.query(date=previous.isoformat()), "next_query": view.query(date=following.isoformat()),
             "today_query": view.query(date=today.isoformat()), "event_count": len(events),
-            "choices": calendar.filter_choices(session, workspace_id=ctx.workspace_id)}
+            "choices": calendar.filter_choices(session, workspace_id=ctx.workspace_id),
+            "feed_url": calendar_feed.feed_url(session, workspace_id=ctx.workspace_id, user_id=ctx.user.id,
+                                               base_url=get_settings().base_url, filters=view.filters())}
 
 
 @router.get("/calendar")
 def calendar_page(request: Request, session: SessionDep, ctx: WebUser, view: str | None = None,
                   date: str | None = None, month: str | None = None, channel: str | None = None,
-                  programme_id: str | None = None, owner_id: str | None = None) -> Response:
+                  programme_id: str | None = None, owner_id: str | None = None, feed: str | None = None) -> Response:
     """The month (default) or week view; an HTMX request gets only the calendar region."""
     try:
         shown = parse_view(view, date, month, channel, programme_id, owner_id, utcnow().date())
     except InvalidInput as exc:
         return render(request, "error.html", {"ctx": ctx, "nav": "calendar", "status_code": 400,
                                               "title": "That is not a day", "message": exc.detail}, status_code=400)
-    context = _context(session, ctx, shown)
+    context = _context(session, ctx, shown) | {"feed_reset": feed == "reset"}
     if request.headers.get("HX-Request"):
         # The address bar gets the tidy address of what is shown (a filter form also sends its empty fields).
         return render(request, "calendar/_calendar.html", context, headers={"HX-Push-Url": f"/calendar?{shown.query()}"})
@@ -123,18 +125,35 @@ def calendar_page(request: Request, session: SessionDep, ctx: WebUser, view: str
 
 
 @router.get("/calendar.ics")
-def calendar_feed(session: SessionDep, ctx: WebUser, channel: str | None = None, programme_id: str | None = None,
-                  owner_id: str | None = None) -> Response:
+def calendar_feed_download(session: SessionDep, ctx: WebUser, channel: str | None = None,
+                           programme_id: str | None = None, owner_id: str | None = None) -> Response:
     """The filtered calendar as iCalendar: from two months ago to eleven months ahead."""
     shown = parse_view(None, None, None, channel, programme_id, owner_id, utcnow().date())
-    first = shown.anchor.replace(day=1)
-    since = (first - timedelta(days=59)).replace(day=1)
-    until = (first + timedelta(days=31 * 11)).replace(day=1)
+    since, until = calendar_feed.feed_window(shown.anchor)
     events = calendar.list_events(session, workspace_id=ctx.workspace_id, since=calendar.day_start(since),
                                   until=calendar.day_start(until), filters=shown.filters())
     body = ics.to_ics(events, base_url=get_settings().base_url, generated_at=_now())
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="kempen-calendar.ics"'})
+
+
+@router.get("/calendar/feed/{token}.ics")
+def subscribed_feed(session: SessionDep, token: str) -> Response:
+    """A member's secret feed, for calendar apps (no login: the signed token is the credential; else 404)."""
+    access = calendar_feed.open_feed(session, token)
+    events = calendar_feed.feed_events(session, access, today=utcnow().date())
+    body = ics.to_ics(events, base_url=get_settings().base_url, generated_at=_now())
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": calendar_feed.CACHE_CONTROL, "X-Robots-Tag": "noindex",
+                             "Referrer-Policy": "no-referrer"})
+
+
+@router.post("/calendar/feed/reset")
+def reset_feed(session: SessionDep, ctx: CsrfChecked) -> Response:
+    """Give the member a new feed URL; every old one stops working."""
+    calendar_feed.reset_feed(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
+                             user_id=ctx.user.id)
+    return RedirectResponse("/calendar?feed=reset#calendar-subscribe", status_code=303)
 
 
 def _now() -> datetime:
