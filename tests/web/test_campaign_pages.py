@@ -6,7 +6,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -27,6 +28,8 @@ from kempen.models import (
     DeliveryReason,
     DeliveryStatus,
     MessageVariant,
+    Objective,
+    ObjectiveMetric,
     Role,
 )
 from kempen.segments import schemas as segment_schemas
@@ -417,6 +420,13 @@ def test_variants_duplicate_and_delete(logged_in: LoggedIn, session: Session) ->
     copy = post(logged_in, f"/campaigns/{campaign.id}/duplicate")
     assert copy.status_code == 303 and copy.headers["location"].endswith("?done=duplicated")
     assert "Spring sale (copy)" in logged_in.client.get(copy.headers["location"]).text
+    session.add(Objective(workspace_id=ws, campaign_id=campaign.id, metric=ObjectiveMetric.CLICKS,
+                          target=Decimal("5"), deadline=date(2020, 1, 1)))
+    session.commit()
+    second = post(logged_in, f"/campaigns/{campaign.id}/duplicate")
+    assert second.headers["location"].endswith("?done=duplicated-without-past-objectives")
+    assert "Objectives whose deadline had passed were left out" in logged_in.client.get(second.headers["location"]).text
+    assert post(logged_in, second.headers["location"].split("?")[0] + "/delete").status_code == 303
     deleted = post(logged_in, f"/campaigns/{campaign.id}/delete")
     assert deleted.headers["location"] == "/campaigns?deleted=1"
     assert session.scalars(select(Campaign.name).where(Campaign.workspace_id == ws)).all() == ["Spring sale (copy)"]

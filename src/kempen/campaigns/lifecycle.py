@@ -2,31 +2,42 @@
 
 ```
  draft ──submit──▶ in_review ──approve──▶ approved ──schedule──▶ scheduled
-   ▲                  │                     │  ▲                     │
-   └─request changes──┘                     │  └────unschedule───────┤
-   ▲                                        │ launch                 │ at the start time
-   └── an edit of the content or            ▼                        │
-       audience of an approved or        running ◀───────────────────┘
-       scheduled campaign                 │  ▲
-                                    pause ▼  │ resume
-                                         paused
+   ▲                 │  ▲                   │  ▲                     │
+   └─request changes─┘  │                   │  └────unschedule───────┤
+                        │                   │ launch                 │ at the start time
+                        │                   ▼                        │
+                        │                running ◀───────────────────┘
+                        │                 │  ▲
+                        │           pause ▼  │ resume
+                        │                paused
+                        └── an edit of the content, audience or budget of an approved or
+                            scheduled campaign (to draft instead if it is no longer ready)
  running ──nothing left to send──▶ completed ──archive──▶ archived
  cancel: anything before completed ──▶ cancelled ──archive──▶ archived
- without require_approval, a draft may also be approved, scheduled or launched directly
+ without require_approval, a draft may also be approved, scheduled or launched directly,
+ and an edit of an approved or scheduled campaign sends it back to draft
 ```
 
-`ALLOWED_TRANSITIONS` (models/campaigns.py) is the whole table. When the workspace requires approval,
-a draft may not go straight to approved, scheduled or running. Moving out of editing toward review or
-launch needs the campaign to be ready (`readiness_problems`). Every move is a compare-and-set on the
-status, so two people (or the scheduler and a person) acting at once cannot both succeed.
+`ALLOWED_TRANSITIONS` (models/campaigns.py) is the whole table of moves people ask for. When the
+workspace requires approval, a draft may not go straight to approved, scheduled or running. Moving out
+of editing toward review or launch needs the campaign to be ready (`readiness_problems`). Every move is
+a compare-and-set on the status, so two people (or the scheduler and a person) acting at once cannot
+both succeed.
+
+An edit withdraws an approval (`begin_edit`, the one way it happens). Where approval is required the
+campaign goes back to review, off the schedule; when the unit of work commits, a campaign the edit left
+unready goes on to draft (the reviewer could not approve it anyway), and one still ready is handed to
+the `on_back_in_review` listeners (teamwork notifies the reviewers, as on submit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from kempen.audit import service as audit
 from kempen.audit.service import list_for_entity
@@ -122,23 +133,85 @@ def not_editable(status: CampaignStatus) -> Conflict:
 
 
 def begin_edit(session: Session, campaign: Campaign, *, actor: str, what: str) -> None:
-    """Claim the campaign for an edit of its content or audience; an approved or scheduled one goes back to draft.
+    """Claim the campaign for an edit of its content, audience or budget; withdraw an approval it had.
 
     The claim is a compare-and-set on the status, so an edit and a launch at the same moment cannot both win.
+    An approved or scheduled campaign goes back to review where approval is required (else to draft), off
+    the schedule; whether it is still ready is settled when the unit of work commits (`_settle_withdrawals`),
+    because the edit itself comes after this claim.
     """
     current = campaign.status
     if current not in EDITABLE_STATUSES:
         raise not_editable(current)
-    withdrawn = current in _WITHDRAWN_BY_EDIT
     values: dict[str, Any] = {"updated_at": utcnow()}
-    if withdrawn:
-        values.update(status=S.DRAFT, scheduled_at=None)
+    withdrawn_to = _withdrawn_to(session, campaign) if current in _WITHDRAWN_BY_EDIT else None
+    if withdrawn_to is not None:
+        values.update(status=withdrawn_to, scheduled_at=None)
     _compare_and_set(session, campaign, current, values)
-    if withdrawn:
-        audit.record(session, workspace_id=campaign.workspace_id, actor=actor, action=STATUS_CHANGED,
-                     entity_type="campaign", entity_id=campaign.id,
-                     details={"from": current.value, "to": S.DRAFT.value,
-                              "reason": f"{what} edited; the campaign needs approving (and scheduling) again"})
+    if withdrawn_to is None:
+        return
+    again = "approving again" if withdrawn_to == S.DRAFT else "a reviewer's approval again"
+    audit.record(session, workspace_id=campaign.workspace_id, actor=actor, action=STATUS_CHANGED,
+                 entity_type="campaign", entity_id=campaign.id,
+                 details={"from": current.value, "to": withdrawn_to.value,
+                          "reason": f"{what} edited; the campaign needs {again} (and scheduling)"})
+    if withdrawn_to == S.IN_REVIEW:
+        session.info.setdefault(_WITHDRAWN_KEY, {})[campaign.id] = _Withdrawal(campaign.workspace_id, actor, what)
+
+
+def _withdrawn_to(session: Session, campaign: Campaign) -> CampaignStatus:
+    # Without required approval, review is optional and a draft may be scheduled directly again.
+    require_approval = get_send_settings(session, workspace_id=campaign.workspace_id).require_approval
+    return S.IN_REVIEW if require_approval else S.DRAFT
+
+
+@dataclass(frozen=True)
+class _Withdrawal:
+    workspace_id: int
+    actor: str
+    what: str
+
+
+BackInReviewListener = Callable[[Session, Campaign, str, str], None]
+_back_in_review_listeners: list[BackInReviewListener] = []
+_WITHDRAWN_KEY = "kempen.campaigns.withdrawn_to_review"
+
+
+def on_back_in_review(listener: BackInReviewListener) -> BackInReviewListener:
+    """Call `listener(session, campaign, actor, what)` when an edit has sent a ready campaign back to review."""
+    if listener not in _back_in_review_listeners:
+        _back_in_review_listeners.append(listener)
+    return listener
+
+
+@event.listens_for(Session, "before_commit")
+def _settle_withdrawals(session: Session) -> None:
+    """Send an edited campaign on to draft if the edit left it unready; otherwise tell the listeners."""
+    pending: dict[int, _Withdrawal] = session.info.pop(_WITHDRAWN_KEY, {})
+    for campaign_id, withdrawal in pending.items():
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None or campaign.workspace_id != withdrawal.workspace_id or campaign.status != S.IN_REVIEW:
+            continue  # deleted, or moved on by a later step of the same unit of work
+        problems = readiness_problems(session, workspace_id=withdrawal.workspace_id, campaign_id=campaign_id)
+        if problems:
+            try:
+                _compare_and_set(session, campaign, S.IN_REVIEW, {"status": S.DRAFT, "updated_at": utcnow()})
+            except Conflict:
+                continue  # moved by someone else meanwhile: their move stands
+            audit.record(session, workspace_id=withdrawal.workspace_id, actor=withdrawal.actor,
+                         action=STATUS_CHANGED, entity_type="campaign", entity_id=campaign_id,
+                         details={"from": S.IN_REVIEW.value, "to": S.DRAFT.value,
+                                  "reason": f"{withdrawal.what} edited and the campaign is no longer ready: "
+                                            + " ".join(problems)})
+            continue
+        for listener in _back_in_review_listeners:
+            listener(session, campaign, withdrawal.actor, withdrawal.what)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_withdrawals(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:  # a rolled-back savepoint leaves the outer edits standing
+        session.info.pop(_WITHDRAWN_KEY, None)
 
 
 # The named steps of the review workflow (launch, pause, resume, cancel and schedule are the engine's).

@@ -5,6 +5,7 @@ Messages and variants are in `messages.py`, the status machine in `lifecycle.py`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -22,14 +23,15 @@ from kempen.campaigns.repository import (
     variants_by_message,
     variants_of,
 )
+from kempen.kit.clock import utcnow
 from kempen.kit.errors import Conflict, InvalidInput, NotFound
 from kempen.kit.pagination import keyset_page
-from kempen.models import Campaign, CampaignMessage, CampaignStatus, MessageVariant, Segment
+from kempen.models import Campaign, CampaignMessage, CampaignStatus, MessageVariant, Objective, Segment
 from kempen.segments import service as segments
 from kempen.tracking import topics
 
 __all__ = ["get_campaign_or_raise", "readiness_problems", "readiness_warnings", "transition", "list_campaigns",
-           "create_campaign", "update_campaign", "delete_campaign", "duplicate_campaign", "campaign_detail",
+           "create_campaign", "update_campaign", "delete_campaign", "duplicate_campaign", "copy_campaign", "campaign_detail",
            "campaign_summaries", "message_detail"]
 
 _WINNER_SETTINGS = ("winner_metric", "winner_test_percent", "winner_wait_minutes", "winner_fallback")
@@ -41,6 +43,7 @@ _COPIED_FIELDS = ("description", "segment_id", "topic_id", "holdout_percent", "r
 _CLEARABLE = ("segment_id", "topic_id", "winner_metric")  # null turns the automatic winner off
 _MESSAGE_COPY = ("channel", "name", "from_name", "from_email", "reply_to")
 _VARIANT_COPY = ("name", "split_percent", "subject", "preheader", "html", "text", "body", "content")
+_OBJECTIVE_COPY = ("metric", "conversion_name", "baseline", "target", "deadline", "description", "relevance")
 
 
 def _check_name_free(session: Session, workspace_id: int, name: str, campaign_id: int | None = None) -> None:
@@ -174,27 +177,62 @@ def _copy_name(session: Session, workspace_id: int, name: str) -> str:
     raise Conflict(f"Too many copies of {name!r}; rename some first.")
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A campaign's copy, with the objectives not copied because their deadline has passed."""
+
+    campaign: Campaign
+    objectives_copied: int
+    objectives_left_out: int
+
+
 def duplicate_campaign(session: Session, *, workspace_id: int, actor: str, campaign_id: int) -> Campaign:
-    """Copy a campaign's audience, options, messages and variants into a new draft named "… (copy)"."""
+    """Copy a campaign's audience, options, messages, variants and objectives into a new draft "… (copy)"."""
+    return copy_campaign(session, workspace_id=workspace_id, actor=actor, campaign_id=campaign_id).campaign
+
+
+def copy_campaign(session: Session, *, workspace_id: int, actor: str, campaign_id: int) -> Duplicate:
+    """Duplicate a campaign and say how many objectives came along (those still due) and how many did not."""
     source = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
     copy = Campaign(workspace_id=workspace_id, name=_copy_name(session, workspace_id, source.name),
                     status=CampaignStatus.DRAFT, created_by=actor,
                     **{key: getattr(source, key) for key in _COPIED_FIELDS})
     session.add(copy)
     session.flush()
-    variants = variants_by_message(session, workspace_id=workspace_id, campaign_id=campaign_id)
-    for message in messages_of(session, workspace_id=workspace_id, campaign_id=campaign_id):
-        new_message = CampaignMessage(workspace_id=workspace_id, campaign_id=copy.id,
+    _copy_messages(session, workspace_id, campaign_id, copy.id)
+    copied, left_out = _copy_objectives(session, workspace_id, campaign_id, copy.id, actor)
+    audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign.duplicated",
+                 entity_type="campaign", entity_id=copy.id,
+                 details={"source_id": campaign_id, "name": copy.name, "objectives_copied": copied,
+                          "objectives_left_out": left_out})
+    return Duplicate(copy, copied, left_out)
+
+
+def _copy_messages(session: Session, workspace_id: int, source_id: int, copy_id: int) -> None:
+    variants = variants_by_message(session, workspace_id=workspace_id, campaign_id=source_id)
+    for message in messages_of(session, workspace_id=workspace_id, campaign_id=source_id):
+        new_message = CampaignMessage(workspace_id=workspace_id, campaign_id=copy_id,
                                       **{key: getattr(message, key) for key in _MESSAGE_COPY})
         session.add(new_message)
         session.flush()
-        session.add_all([MessageVariant(workspace_id=workspace_id, campaign_id=copy.id, message_id=new_message.id,
+        session.add_all([MessageVariant(workspace_id=workspace_id, campaign_id=copy_id, message_id=new_message.id,
                                         **{key: getattr(v, key) for key in _VARIANT_COPY})
                          for v in variants.get(message.id, [])])
     session.flush()
-    audit.record(session, workspace_id=workspace_id, actor=actor, action="campaign.duplicated",
-                 entity_type="campaign", entity_id=copy.id, details={"source_id": campaign_id, "name": copy.name})
-    return copy
+
+
+def _copy_objectives(session: Session, workspace_id: int, source_id: int, copy_id: int,
+                     actor: str) -> tuple[int, int]:
+    # A deadline that has passed cannot be met by a new send; moving it would invent a plan nobody made,
+    # so such objectives are left out (and counted) for the team to set again.
+    today = utcnow().date()
+    objectives = list(session.scalars(select(Objective).where(
+        Objective.workspace_id == workspace_id, Objective.campaign_id == source_id).order_by(Objective.id)))
+    due = [o for o in objectives if o.deadline >= today]
+    session.add_all([Objective(workspace_id=workspace_id, campaign_id=copy_id, created_by=actor,
+                               **{key: getattr(o, key) for key in _OBJECTIVE_COPY}) for o in due])
+    session.flush()
+    return len(due), len(objectives) - len(due)
 
 
 def _message_out(message: CampaignMessage, variants: list[MessageVariant]) -> schemas.Message:

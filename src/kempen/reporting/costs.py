@@ -50,7 +50,9 @@ def cost_per_message(settings: WorkspaceTrackingSettings, channel: str) -> Decim
 
 
 def withdraw_approval_for_budget(session: Session, campaign: Campaign, *, actor: str) -> None:
-    """A budget is part of what the reviewer approved: an approved or scheduled campaign goes back to draft.
+    """A budget is part of what the reviewer approved: an approved or scheduled campaign goes back to review.
+
+    The rule (review, or draft without required approval or when no longer ready) is `lifecycle.begin_edit`'s.
 
     A running or finished campaign's budget may still be re-planned (plans change mid-flight).
     """

@@ -141,6 +141,18 @@ def submit_for_review(session: Session, *, who: Acting, campaign_id: int) -> Cam
     return campaign
 
 
+@lifecycle.on_back_in_review
+def _notify_reviewers_of_withdrawal(session: Session, campaign: Campaign, actor: str, what: str) -> None:
+    # An edit withdrew the approval: the reviewers hear of it as of a submit (the editor is not notified).
+    editor_id = int(actor[5:]) if actor.startswith("user:") and actor[5:].isdigit() else None
+    notifications.notify(session, workspace_id=campaign.workspace_id,
+                         user_ids=_reviewers(session, campaign.workspace_id), kind=NotificationKind.REVIEW_REQUESTED,
+                         title=f"Review requested again: “{campaign.name}”",
+                         body=f"{what} changed after approval; the campaign is waiting for your approval again.",
+                         link=f"/campaigns/{campaign.id}", campaign_id=campaign.id, actor=actor,
+                         actor_user_id=editor_id)
+
+
 def approve(session: Session, *, who: Acting, campaign_id: int, comment: str = "") -> Campaign:
     """Approve a campaign in review (managers): the approval goes into the thread and to the owner."""
     who.require(Role.MANAGER)

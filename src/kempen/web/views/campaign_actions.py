@@ -117,13 +117,14 @@ def duplicate(request: Request, session: SessionDep, ctx: CsrfChecked, campaign_
     if not _allowed(ctx, Role.MARKETER):
         return forbidden(request, ctx, f"This step needs {NEEDS[Role.MARKETER]}.")
     try:
-        copy = campaigns.duplicate_campaign(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
-                                            campaign_id=campaign_id)
+        copy = campaigns.copy_campaign(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
+                                       campaign_id=campaign_id)
     except NotFound:
         return not_found(request, ctx)
     except KempenError as exc:
         return _refused(request, session, ctx, campaign_id, exc)
-    return RedirectResponse(f"/campaigns/{copy.id}?done=duplicated", status_code=303)
+    done = "duplicated-without-past-objectives" if copy.objectives_left_out else "duplicated"
+    return RedirectResponse(f"/campaigns/{copy.campaign.id}?done={done}", status_code=303)
 
 
 @router.post("/campaigns/{campaign_id}/delete")

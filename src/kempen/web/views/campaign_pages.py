@@ -30,6 +30,8 @@ NOTICES = {
     "unscheduled": "Taken off the schedule.", "launched": "Launched: sending has started.", "paused": "Paused.",
     "resumed": "Resumed.", "cancelled": "Cancelled: nothing more will be sent.", "archived": "Archived.",
     "duplicated": "This is a copy: a new draft.",
+    "duplicated-without-past-objectives": "This is a copy: a new draft. Objectives whose deadline had passed "
+                                          "were left out: add new ones before review.",
     "winner-settings": "Automatic winner saved.", "winner": "Winner picked: it goes to the rest of the audience.",
 }
 

@@ -64,16 +64,55 @@ def _errors(exc: ValueError) -> dict[str, str]:
     return {name: message}
 
 
+def _shown(metric: ObjectiveMetric, value: Decimal) -> str:
+    """A stored value as the form shows it: rates and ROI in percent."""
+    shown = value * 100 if measures.MEASURES[metric].fraction else value
+    return format(shown.normalize(), "f")
+
+
+def edit_values(objective: Any) -> dict[str, str]:
+    """The edit form of an objective, filled with what it is now."""
+    return {"baseline": _shown(objective.metric, objective.baseline),
+            "target": _shown(objective.metric, objective.target), "deadline": objective.deadline.isoformat(),
+            "description": objective.description, "relevance": objective.relevance}
+
+
+def _objective_changes(metric: ObjectiveMetric, form: dict[str, str]) -> schemas.ObjectiveUpdate:
+    """The edit form as changes; empty texts clear them, an empty baseline is 0, target and deadline are needed."""
+    values: dict[str, Any] = {"description": form["description"].strip(), "relevance": form["relevance"].strip(),
+                              "baseline": form["baseline"].strip() or "0"}
+    for name in ("target", "deadline"):
+        if not form[name].strip():
+            raise ValueError(f"{name}: enter a {name}")
+        values[name] = form[name].strip()
+    if measures.MEASURES[metric].fraction:
+        values.update(baseline=_fraction(values["baseline"], "baseline"), target=_fraction(values["target"], "target"))
+    return schemas.ObjectiveUpdate.model_validate(values)
+
+
+def _edit_form(baseline: str, target: str, deadline: str, description: str, relevance: str) -> dict[str, str]:
+    return {"baseline": baseline, "target": target, "deadline": deadline, "description": description,
+            "relevance": relevance}
+
+
+def _edit_refused(objective_id: int, form: dict[str, str], exc: Exception) -> dict[str, Any]:
+    """What the page shows in the objective's edit form when the change was refused."""
+    if isinstance(exc, KempenError):
+        return {"id": objective_id, "form": form, "errors": {}, "problem": exc.detail}
+    assert isinstance(exc, ValueError)
+    return {"id": objective_id, "form": form, "errors": _errors(exc), "problem": None}
+
+
 def _card(request: Request, session: Session, ctx: WebContext, campaign_id: int, *,
           form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-          problem: str | None = None) -> Response:
+          problem: str | None = None, edit: dict[str, Any] | None = None) -> Response:
     campaign = campaigns.get_campaign_or_raise(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id)
     return render(request, "planning/_objectives_card.html", {
         "ctx": ctx, "campaign": campaign, "can_edit": can_edit(ctx), "metrics": METRICS,
         "items": objectives.campaign_progress(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id),
         "currency": figures.workspace_currency(session, ctx.workspace_id), "form": form or _empty_form(),
         "errors": errors or {}, "problem": problem, "format_value": measures.format_value,
-        "today": utcnow().date().isoformat()})
+        "today": utcnow().date().isoformat(), "edit": edit, "edit_values": edit_values})
 
 
 @router.get("/campaigns/{campaign_id}/objectives")
@@ -92,7 +131,8 @@ def _after(request: Request, session: Session, ctx: WebContext, campaign_id: int
             session.rollback()
         return _card(request, session, ctx, campaign_id, **shown)
     if shown:
-        message = shown.get("problem") or "; ".join(f"{k}: {v}" for k, v in shown.get("errors", {}).items())
+        refused = shown.get("edit") or shown
+        message = refused.get("problem") or "; ".join(f"{k}: {v}" for k, v in refused.get("errors", {}).items())
         return render(request, "error.html", {"ctx": ctx, "nav": "campaigns", "status_code": 422,
                                               "title": "The objective was not saved", "message": message},
                       status_code=422)
@@ -133,6 +173,27 @@ def remove_objective(request: Request, session: SessionDep, ctx: CsrfChecked, ca
     except NotFound:
         return not_found(request, ctx, "Objective")
     objectives.remove_objective(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor, objective=found)
+    return _after(request, session, ctx, campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/objectives/{objective_id}")
+def edit_objective(request: Request, session: SessionDep, ctx: CsrfChecked, campaign_id: IdPath,
+                   objective_id: IdPath, baseline: Short = "", target: Short = "", deadline: Short = "",
+                   description: Long = "", relevance: Long = "") -> Response:
+    """Change a campaign objective's baseline, target, deadline and texts (its metric stays)."""
+    if not can_edit(ctx):
+        return forbidden(request, ctx, NEEDS_MARKETER)
+    try:
+        found = objectives.get_objective_or_raise(session, workspace_id=ctx.workspace_id, objective_id=objective_id,
+                                                  campaign_id=campaign_id)
+    except NotFound:
+        return not_found(request, ctx, "Objective")
+    form = _edit_form(baseline, target, deadline, description, relevance)
+    try:
+        objectives.update_objective(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
+                                    objective=found, data=_objective_changes(found.metric, form))
+    except (ValueError, KempenError) as exc:
+        return _after(request, session, ctx, campaign_id, edit=_edit_refused(objective_id, form, exc))
     return _after(request, session, ctx, campaign_id)
 
 
@@ -189,7 +250,8 @@ def create_programme(request: Request, session: SessionDep, ctx: CsrfChecked, na
 
 
 def _detail_page(request: Request, session: Session, ctx: WebContext, programme_id: int, *,
-                 problem: str | None = None, form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+                 problem: str | None = None, form: dict[str, str] | None = None, status_code: int = 200,
+                 edit: dict[str, Any] | None = None) -> Response:
     detail = programmes.programme_detail(session, workspace_id=ctx.workspace_id, programme_id=programme_id)
     inside = {c.campaign_id for c in detail.campaigns}
     others, _ = campaigns.list_campaigns(session, workspace_id=ctx.workspace_id, limit=200)
@@ -199,7 +261,8 @@ def _detail_page(request: Request, session: Session, ctx: WebContext, programme_
         "format_value": measures.format_value, "currency": detail.rollup.currency,
         "candidates": [c for c in others if c.id not in inside], "today": utcnow().date().isoformat(),
         "owners": programmes.owner_choices(session, workspace_id=ctx.workspace_id),
-        "done": request.query_params.get("done")}, status_code=status_code)
+        "done": request.query_params.get("done"), "edit": edit, "edit_values": edit_values},
+        status_code=status_code)
 
 
 @router.get("/programmes/{programme_id}")
@@ -304,3 +367,27 @@ def remove_programme_objective(request: Request, session: SessionDep, ctx: CsrfC
         objectives.remove_objective(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
                                     objective=found)
     return _programme_action(request, session, ctx, programme_id, remove, "objective-removed")
+
+
+@router.post("/programmes/{programme_id}/objectives/{objective_id}")
+def edit_programme_objective(request: Request, session: SessionDep, ctx: CsrfChecked, programme_id: IdPath,
+                             objective_id: IdPath, baseline: Short = "", target: Short = "", deadline: Short = "",
+                             description: Long = "", relevance: Long = "") -> Response:
+    """Change a programme objective's baseline, target, deadline and texts; refusals shown in its form."""
+    if not can_edit(ctx):
+        return forbidden(request, ctx, NEEDS_MARKETER)
+    form = _edit_form(baseline, target, deadline, description, relevance)
+    try:
+        programmes.get_programme_or_raise(session, workspace_id=ctx.workspace_id, programme_id=programme_id)
+        found = objectives.get_objective_or_raise(session, workspace_id=ctx.workspace_id,
+                                                  objective_id=objective_id, programme_id=programme_id)
+    except NotFound:
+        return _programme_not_found(request, ctx)
+    try:
+        objectives.update_objective(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
+                                    objective=found, data=_objective_changes(found.metric, form))
+    except (ValueError, KempenError) as exc:
+        session.rollback()
+        return _detail_page(request, session, ctx, programme_id, edit=_edit_refused(objective_id, form, exc),
+                            status_code=exc.status if isinstance(exc, KempenError) else 422)
+    return RedirectResponse(f"/programmes/{programme_id}?done=objective-saved", status_code=303)
