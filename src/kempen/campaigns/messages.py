@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
+from kempen.brand.senders import get_identity
 from kempen.campaigns import schemas
 from kempen.campaigns.content import Content, check_content, check_extra
 from kempen.campaigns.lifecycle import begin_edit
@@ -48,6 +49,17 @@ def _senders(given: dict[str, Any]) -> dict[str, Any]:
     return senders
 
 
+def _sender_identity(session: Session, workspace_id: int, given: dict[str, Any]) -> dict[str, Any]:
+    """The sender identity as stored (None: the workspace's default); 422 for one the workspace does not have."""
+    if "sender_identity_id" not in given:
+        return {}
+    identity_id = given["sender_identity_id"]
+    if identity_id is not None and get_identity(session, workspace_id=workspace_id, identity_id=identity_id) is None:
+        raise InvalidInput(f"sender_identity_id: the workspace has no sender identity {identity_id}.",
+                           errors=[{"field": "sender_identity_id", "message": "unknown sender identity"}])
+    return {"sender_identity_id": identity_id}
+
+
 def _free_message_name(session: Session, campaign: Campaign, wanted: str | None, channel: Channel,
                        message_id: int | None = None) -> str:
     taken = dict(session.execute(select(CampaignMessage.name, CampaignMessage.id).where(
@@ -66,6 +78,7 @@ def add_message(session: Session, *, workspace_id: int, actor: str, campaign_id:
     campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
     name = _free_message_name(session, campaign, data.name, data.channel)
     senders = _senders(data.model_dump(include={"from_name", "from_email", "reply_to"}))
+    senders |= _sender_identity(session, workspace_id, data.model_dump(include={"sender_identity_id"}))
     contents = [_checked(data.channel, v) for v in data.variants]
     begin_edit(session, campaign, actor=actor, what="messages")
     message = CampaignMessage(workspace_id=workspace_id, campaign_id=campaign_id, channel=data.channel, name=name,
@@ -85,11 +98,11 @@ def add_message(session: Session, *, workspace_id: int, actor: str, campaign_id:
 
 def update_message(session: Session, *, workspace_id: int, actor: str, campaign_id: int, message_id: int,
                    data: schemas.MessageUpdate) -> CampaignMessage:
-    """Rename a message or change its sender overrides."""
+    """Rename a message or change its sender overrides or sender identity."""
     campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
     message = get_message_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id, message_id=message_id)
     given = data.model_dump(exclude_unset=True)
-    changes = _senders(given)
+    changes = _senders(given) | _sender_identity(session, workspace_id, given)
     if given.get("name") is not None:
         changes["name"] = _free_message_name(session, campaign, given["name"], message.channel, message.id)
     changes = {key: value for key, value in changes.items() if getattr(message, key) != value}

@@ -162,6 +162,8 @@ class MessageCreate(_In):
     from_name: Annotated[str, Field(max_length=200)] | None = None
     from_email: Address | None = None
     reply_to: Address | None = None
+    sender_identity_id: RowId | None = Field(
+        default=None, description="A sender identity of the brand kit; null: the workspace's default sender")
     variants: list[VariantCreate] = Field(default_factory=list, max_length=26)
 
 
@@ -172,6 +174,8 @@ class MessageUpdate(_In):
     from_name: Annotated[str, Field(max_length=200)] | None = None
     from_email: Address | None = None
     reply_to: Address | None = None
+    sender_identity_id: RowId | None = Field(
+        default=None, description="A sender identity of the brand kit; null: the workspace's default sender")
 
 
 class Message(_Out):
@@ -182,6 +186,7 @@ class Message(_Out):
     from_name: str | None
     from_email: str | None
     reply_to: str | None
+    sender_identity_id: int | None = None
     variants: list[Variant]
     created_at: datetime
     updated_at: datetime
