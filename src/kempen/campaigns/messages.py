@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
-from kempen.brand.senders import get_identity
+from kempen.brand.senders import Sender, get_identity, resolve_sender
 from kempen.campaigns import schemas
 from kempen.campaigns.content import Content, check_content, check_extra
 from kempen.campaigns.lifecycle import begin_edit
@@ -23,7 +23,7 @@ from kempen.campaigns.repository import (
     get_variant_or_raise,
     variants_of,
 )
-from kempen.campaigns.settings import checked_email, checked_name
+from kempen.campaigns.settings import checked_email, checked_name, get_send_settings
 from kempen.kit.errors import Conflict, InvalidInput
 from kempen.models import Campaign, CampaignMessage, Channel, MessageVariant
 
@@ -114,6 +114,15 @@ def update_message(session: Session, *, workspace_id: int, actor: str, campaign_
     session.flush()
     _record(session, campaign, actor, "campaign.message_updated", {"message_id": message_id, "changes": changes})
     return message
+
+
+def message_sender(session: Session, *, workspace_id: int, campaign_id: int,
+                   message_id: int) -> tuple[int | None, Sender]:
+    """The message's chosen sender identity (None: the default) and who it is sent from as things stand."""
+    message = get_message_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id, message_id=message_id)
+    settings = get_send_settings(session, workspace_id=workspace_id)
+    return message.sender_identity_id, resolve_sender(session, workspace_id=workspace_id, message=message,
+                                                      settings=settings)
 
 
 def delete_message(session: Session, *, workspace_id: int, actor: str, campaign_id: int, message_id: int) -> None:

@@ -3,6 +3,7 @@ and a live preview (rendered for the sample contact or a chosen one) in a sandbo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from kempen.brand import senders
 from kempen.campaigns import messages, schemas
 from kempen.campaigns import service as campaigns
 from kempen.campaigns.preview import preview_content
@@ -126,8 +128,12 @@ def _editor(request: Request, session: Session, ctx: WebContext, campaign_id: in
     by_field: dict[str, list[TemplateError]] = {}
     for error in errors or []:
         by_field.setdefault(error.field if error.field in PARTS or error.field in values else "", []).append(error)
+    identity_id, sender = messages.message_sender(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id,
+                                                  message_id=message_id)
     return render(request, "campaigns/variant.html", {
         "ctx": ctx, "nav": "campaigns", "campaign": detail, "message": message, "variant": variant,
+        "sender": sender, "sender_identity_id": identity_id,
+        "identities": senders.list_identities(session, workspace_id=ctx.workspace_id),
         "siblings": message.variants, "form": values, "errors": by_field, "problem": problem, "saved": saved,
         "can_edit": can_edit(ctx) and detail.status in EDITABLE_STATUSES, "is_marketer": can_edit(ctx),
         "contacts": _contact_choices(session, ctx, detail.segment_id), "contact_id": "",
@@ -185,6 +191,29 @@ def update_message(request: Request, session: SessionDep, ctx: CsrfChecked, camp
         return _refused(request, session, ctx, campaign_id, InvalidInput("; ".join(invalid_fields(exc).values())))
     except KempenError as exc:
         return _refused(request, session, ctx, campaign_id, exc)
+    return RedirectResponse(f"/campaigns/{campaign_id}?saved=settings#message-{message_id}", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/messages/{message_id}/sender")
+def choose_sender(request: Request, session: SessionDep, ctx: CsrfChecked, campaign_id: IdPath, message_id: IdPath,
+                  sender_identity_id: SHORT = "", back: SHORT = "") -> Response:
+    """Choose the message's sender identity (empty: the workspace's default); back to the variant it came from."""
+    if not can_edit(ctx):
+        return forbidden(request, ctx, "Changing campaigns needs the marketer role.")
+    try:
+        data = schemas.MessageUpdate(sender_identity_id=sender_identity_id or None)
+        messages.update_message(session, workspace_id=ctx.workspace_id, actor=ctx.principal.actor,
+                                campaign_id=campaign_id, message_id=message_id, data=data)
+    except NotFound:
+        return not_found(request, ctx, "Message")
+    except ValidationError:
+        return _refused(request, session, ctx, campaign_id, InvalidInput("Choose a sender identity from the list."))
+    except KempenError as exc:
+        return _refused(request, session, ctx, campaign_id, exc)
+    # Only back to one of this message's variants (never an address taken from the form as is).
+    variant = re.fullmatch(rf"/campaigns/{campaign_id}/messages/{message_id}/variants/(\d{{1,18}})", back)
+    if variant is not None:
+        return RedirectResponse(_path(campaign_id, message_id, int(variant[1])) + "?saved=true", status_code=303)
     return RedirectResponse(f"/campaigns/{campaign_id}?saved=settings#message-{message_id}", status_code=303)
 
 
