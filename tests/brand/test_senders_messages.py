@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from kempen.campaigns import messages, schemas
 from kempen.kit.errors import InvalidInput
-from kempen.models import CampaignMessage, CampaignStatus, Channel, SenderIdentity
-from tests.campaigns.conftest import World, fresh_world
+from kempen.models import CampaignMessage, CampaignStatus, Channel, Role, SenderIdentity
+from tests.campaigns.conftest import World, fresh_world, make_world
+from tests.conftest import Tenant
 
 
 @pytest.fixture
@@ -71,3 +72,27 @@ def test_changing_the_identity_of_an_approved_campaign_withdraws_the_approval(wo
                             message_id=message.id, data=schemas.MessageUpdate(sender_identity_id=identity_id))
     world.session.refresh(campaign)
     assert campaign.status == CampaignStatus.DRAFT
+
+
+def test_the_api_takes_an_identity_and_refuses_another_workspaces(session: Session, tenant: Tenant,
+                                                                  other_tenant: Tenant) -> None:
+    world = make_world(session, tenant.id, tenant.workspace.slug)
+    mine = _identity(world)
+    foreign = _identity(make_world(session, other_tenant.id, other_tenant.workspace.slug), "Foreign")
+    session.commit()
+    campaign = world.campaign(ready=False)
+    path = f"/api/v1/campaigns/{campaign.id}/messages"
+    headers = tenant.headers(Role.MARKETER)
+    created = tenant.client.post(path, json={"channel": "email", "sender_identity_id": mine}, headers=headers)
+    assert created.status_code == 201, created.text
+    message_id = created.json()["id"]
+    refused = tenant.client.patch(f"{path}/{message_id}", json={"sender_identity_id": foreign}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "no sender identity" in refused.json()["detail"]
+    assert tenant.client.patch(f"{path}/{message_id}", json={"sender_identity_id": 0},
+                               headers=headers).status_code == 422
+    cleared = tenant.client.patch(f"{path}/{message_id}", json={"sender_identity_id": None}, headers=headers)
+    assert cleared.status_code == 200
+    session.expire_all()
+    assert session.get_one(CampaignMessage, message_id).sender_identity_id is None
