@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from PIL import Image
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from kempen.audit import service as audit
 from kempen.brand.kit_schemas import BrandKit as BrandKitOut
@@ -66,7 +66,8 @@ def logo_url(kit: BrandKit) -> str:
 
 def brand_variables(session: Session, *, workspace_id: int) -> dict[str, Any]:
     """The `brand` template variable: name, logo, colours (also as `colors`), font and postal address."""
-    kit = get_brand_kit(session, workspace_id=workspace_id) or default_kit(workspace_id)
+    # Sends and previews read this often: leave the logo's bytes (up to 1 MB) in the database.
+    kit = session.get(BrandKit, workspace_id, options=[defer(BrandKit.logo)]) or default_kit(workspace_id)
     workspace = session.get(Workspace, workspace_id)
     colours = {key: getattr(kit, f"{key}_colour") for key in COLOUR_FIELDS}
     return {
