@@ -7,10 +7,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kempen.brand.resolve import (
+    BrandContent,
+    brand_email,
+    branded_sms,
+    campaign_brand_content,
+    current_brand_content,
+)
 from kempen.campaigns import schemas
 from kempen.campaigns.content import Content, check_content, email_template, invalid_templates
 from kempen.campaigns.readiness import content_of
-from kempen.campaigns.repository import get_message_or_raise, get_variant_or_raise
+from kempen.campaigns.repository import get_campaign_or_raise, get_message_or_raise, get_variant_or_raise
 from kempen.campaigns.settings import get_send_settings
 from kempen.kit.errors import InvalidInput
 from kempen.models import Channel
@@ -59,21 +66,36 @@ def _render_problem(problem: RenderProblem) -> InvalidInput:
 
 
 def render_preview(channel: Channel, content: Content, context: dict[str, Any], contact_id: int | None, *,
-                   postal_address: str = "") -> schemas.Preview:
-    """Render content for one context as it is sent; template and render problems are 422s naming the part and line."""
+                   postal_address: str = "", brand: BrandContent | None = None) -> schemas.Preview:
+    """Render content for one context as it is sent (blocks expanded, brand footer and `brand` variable);
+    template and render problems are 422s naming the part and line."""
     check_content(channel, content)
+    brand = brand or BrandContent()
+    context = {**context, "brand": brand.variables}
     try:
         if channel == Channel.EMAIL:
-            email = render_email(email_template(content), context, postal_address=postal_address)
-            return schemas.Preview(channel=channel, contact_id=contact_id, subject=email.subject,
-                                   preheader=email.preheader, html=email.html, text=email.text)
-        body = render_template(check_template(content.body, field="body"), context, field="body")
+            return _email_preview(content, context, contact_id, postal_address, brand)
+        body = render_template(check_template(branded_sms(content.body, brand), field="body"), context, field="body")
     except TemplateProblem as problem:
         raise invalid_templates([problem]) from None
     except RenderProblem as problem:
         raise _render_problem(problem) from None
     return schemas.Preview(channel=channel, contact_id=contact_id, body=body,
                            sms_segments=sms_segments(body) if channel == Channel.SMS else None)
+
+
+def _email_preview(content: Content, context: dict[str, Any], contact_id: int | None, postal_address: str,
+                   brand: BrandContent) -> schemas.Preview:
+    branded = brand_email(email_template(content), brand)
+    try:
+        email = render_email(branded.template, context, postal_address=postal_address)
+    # Told with the line as written, naming the block a problem is in.
+    except TemplateProblem as problem:
+        raise branded.relocate(problem) from None
+    except RenderProblem as problem:
+        raise branded.relocate(problem) from None
+    return schemas.Preview(channel=Channel.EMAIL, contact_id=contact_id, subject=email.subject,
+                           preheader=email.preheader, html=email.html, text=email.text)
 
 
 def preview_variant(session: Session, *, workspace_id: int, campaign_id: int, message_id: int, variant_id: int,
@@ -83,8 +105,10 @@ def preview_variant(session: Session, *, workspace_id: int, campaign_id: int, me
     variant = get_variant_or_raise(session, workspace_id=workspace_id, message_id=message_id, variant_id=variant_id)
     context = preview_context(session, workspace_id=workspace_id, contact_id=contact_id, channel=message.channel,
                               campaign_id=campaign_id)
+    campaign = get_campaign_or_raise(session, workspace_id=workspace_id, campaign_id=campaign_id)
     return render_preview(message.channel, content_of(variant), context, contact_id,
-                          postal_address=_postal_address(session, workspace_id))
+                          postal_address=_postal_address(session, workspace_id),
+                          brand=campaign_brand_content(session, campaign))
 
 
 def preview_content(session: Session, *, workspace_id: int, data: schemas.PreviewRequest) -> schemas.Preview:
@@ -92,8 +116,10 @@ def preview_content(session: Session, *, workspace_id: int, data: schemas.Previe
     content = Content(subject=data.subject, preheader=data.preheader, html=data.html, text=data.text,
                       body=data.body)
     context = preview_context(session, workspace_id=workspace_id, contact_id=data.contact_id, channel=data.channel)
+    brand = current_brand_content(session, workspace_id=workspace_id,
+                                  uses=[data.subject, data.preheader, data.html, data.text or "", data.body])
     return render_preview(data.channel, content, context, data.contact_id,
-                          postal_address=_postal_address(session, workspace_id))
+                          postal_address=_postal_address(session, workspace_id), brand=brand)
 
 
 def _postal_address(session: Session, workspace_id: int) -> str:

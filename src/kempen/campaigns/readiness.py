@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kempen.campaigns.content import Content, missing_parts, template_problems
+from kempen.brand.resolve import BrandContent, brand_problems, campaign_brand_content
+from kempen.campaigns.content import Content, email_template, missing_parts, template_problems
 from kempen.campaigns.repository import get_campaign_or_raise, messages_of, variants_by_message
 from kempen.campaigns.settings import get_send_settings
 from kempen.campaigns.winner import winner_problems, winner_warnings
@@ -17,6 +18,7 @@ from kempen.models import (
     Objective,
     WorkspaceSendSettings,
 )
+from kempen.templates.message import parts
 
 NO_OBJECTIVE = "Add at least one measurable objective."
 
@@ -37,9 +39,10 @@ def readiness_problems(session: Session, *, workspace_id: int, campaign_id: int)
         problems.append("Add at least one message.")
     variants = variants_by_message(session, workspace_id=workspace_id, campaign_id=campaign_id)
     settings = get_send_settings(session, workspace_id=workspace_id) if messages else None
+    brand = campaign_brand_content(session, campaign) if messages else BrandContent()
     for message in messages:
         assert settings is not None
-        problems += _message_problems(message, variants.get(message.id, []), settings)
+        problems += _message_problems(message, variants.get(message.id, []), settings, brand)
     if messages:
         problems += winner_problems(session, campaign, messages, variants)
     if get_send_settings(session, workspace_id=workspace_id).require_approval:
@@ -70,8 +73,13 @@ def readiness_warnings(session: Session, *, workspace_id: int, campaign_id: int)
     return [f"{m[:-1]}: review asks for one." for m in missing] + winner_warnings(session, campaign)
 
 
+def content_parts(channel: Channel, content: Content) -> list[tuple[str, str, bool]]:
+    """The template parts a channel sends: each one's field, source and whether it is HTML."""
+    return parts(email_template(content)) if channel == Channel.EMAIL else [("body", content.body, False)]
+
+
 def _message_problems(message: CampaignMessage, variants: list[MessageVariant],
-                      settings: WorkspaceSendSettings) -> list[str]:
+                      settings: WorkspaceSendSettings, brand: BrandContent) -> list[str]:
     where = f"Message {message.name!r}"
     if not variants:
         return [f"{where} has no content: add a variant."]
@@ -87,6 +95,8 @@ def _message_problems(message: CampaignMessage, variants: list[MessageVariant],
         missing = missing_parts(message.channel, content)
         if missing:
             problems.append(f"{where}, variant {variant.name!r} needs {' and '.join(missing)}.")
-        problems += [f"{where}, variant {variant.name!r}: {problem}"
-                     for problem in template_problems(message.channel, content)]
+        found = template_problems(message.channel, content)
+        # Blocks that are unknown, form a cycle or break the template they are put in (checked on the whole).
+        found = found or brand_problems(content_parts(message.channel, content), brand)
+        problems += [f"{where}, variant {variant.name!r}: {problem}" for problem in found]
     return problems

@@ -1,8 +1,10 @@
 """Turning a sub-chunk of recipients into channel messages: contexts, compiled templates, payloads.
 
-Per batch claim the message's settings and variants are read once (`load_plan`); compiled variants
-are cached per worker by (variant id, updated_at), so CSS inlining and the text-part derivation run
-once per variant, not per email. Per email only the Jinja render, the unsubscribe URL, the tracking
+Per batch claim the message's settings and variants are read once (`load_plan`), with the campaign's
+brand (its launch snapshot: `kempen.brand.resolve`): each variant's template gets its content blocks
+expanded and the brand footer there, once per batch. Compiled templates are cached per worker on the
+branded template itself, so CSS inlining and the text-part derivation run once per template version,
+not per email, and an edited block or footer (a new snapshot) is never served from the cache. Per email only the Jinja render, the unsubscribe URL, the tracking
 tokens (open pixel, one per tracked link: `kempen.tracking.links.EmailTracker`) and a small frozen
 payload remain. The workspace's tracking settings are read with the plan, once per batch.
 """
@@ -13,12 +15,13 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kempen.brand.resolve import BrandContent, branded_template, campaign_brand_content
+from kempen.brand.senders import resolve_sender
 from kempen.campaigns.settings import get_send_settings
 from kempen.channels.base import ChannelAdapter, Outgoing
 from kempen.channels.email.message import EmailPayload, make_message_id
@@ -29,6 +32,7 @@ from kempen.templates.compiled import CompiledEmail, compile_email
 from kempen.templates.context import contact_contexts
 from kempen.templates.email import EmailTemplate
 from kempen.templates.links import OPEN_VARIABLE, TRACKER_VARIABLE, TRAP_VARIABLE, Tracking
+from kempen.templates.sandbox import TemplateProblem
 from kempen.tracking.links import EmailTracker, tracking_prefix
 from kempen.tracking.settings import get_tracking_settings
 from kempen.tracking.unsubscribe import unsubscribe_url
@@ -42,7 +46,7 @@ class AdapterCache:
     """What a worker thread keeps across batches: open channel adapters and compiled variants."""
 
     adapters: dict[Channel, ChannelAdapter] = field(default_factory=dict)
-    compiled: dict[tuple[int, datetime, str, Tracking | None], CompiledEmail] = field(default_factory=dict)
+    compiled: dict[tuple[EmailTemplate, str, Tracking | None], CompiledEmail] = field(default_factory=dict)
 
     def adapter(self, channel: Channel) -> ChannelAdapter:
         """The thread's adapter for a channel, opened on first use (raises InvalidInput if there is none)."""
@@ -53,15 +57,14 @@ class AdapterCache:
             self.adapters[channel] = found
         return found
 
-    def compiled_variant(self, variant: MessageVariant, postal_address: str,
-                         tracking: Tracking | None = None) -> CompiledEmail:
-        key = (variant.id, variant.updated_at, postal_address, tracking)
+    def compiled_template(self, template: EmailTemplate, postal_address: str,
+                          tracking: Tracking | None = None) -> CompiledEmail:
+        """The compiled branded template; keyed on its content, so any edit (variant, block, footer) misses."""
+        key = (template, postal_address, tracking)
         found = self.compiled.get(key)
         if found is None:
             if len(self.compiled) > 256:  # old versions of edited variants, finished campaigns
                 self.compiled.clear()
-            template = EmailTemplate(subject=variant.subject, preheader=variant.preheader, html=variant.html,
-                                     text=variant.text)
             found = self.compiled[key] = compile_email(template, postal_address=postal_address, tracking=tracking)
         return found
 
@@ -90,6 +93,10 @@ class MessagePlan:
     postal_address: str
     # None: neither opens nor clicks are tracked in this workspace.
     tracking: Tracking | None = None
+    # Per variant (emails): its template with blocks expanded and the brand footer, or why that failed.
+    templates: dict[int, EmailTemplate | TemplateProblem] = field(default_factory=dict)
+    # The `brand` template variable.
+    brand: dict[str, Any] = field(default_factory=dict)
 
     @property
     def domain(self) -> str:
@@ -109,13 +116,23 @@ def load_plan(session: Session, *, workspace_id: int, campaign_id: int, message_
     tracking = Tracking(opens=tracked.track_opens, clicks=tracked.track_clicks)
     rules = AudienceRules.for_message(message.channel, settings, quiet_hours=campaign.respect_quiet_hours,
                                       frequency_cap=campaign.respect_frequency_cap)
+    sender = resolve_sender(session, workspace_id=workspace_id, message=message, settings=settings)
+    brand = campaign_brand_content(session, campaign)
+    templates = {vid: _branded(v, brand) for vid, v in variants.items()} if message.channel == Channel.EMAIL else {}
     return MessagePlan(workspace_id=workspace_id, campaign_id=campaign_id, message_id=message_id,
-                       channel=message.channel, rules=rules,
-                       from_name=message.from_name or settings.from_name,
-                       from_email=message.from_email or settings.from_email,
-                       reply_to=message.reply_to or settings.reply_to, variants=variants,
-                       postal_address=settings.postal_address,
-                       tracking=tracking if tracking.opens or tracking.clicks else None)
+                       channel=message.channel, rules=rules, from_name=sender.from_name, from_email=sender.from_email,
+                       reply_to=sender.reply_to, variants=variants, postal_address=settings.postal_address,
+                       tracking=tracking if tracking.opens or tracking.clicks else None, templates=templates,
+                       brand=brand.variables)
+
+
+def _branded(variant: MessageVariant, brand: BrandContent) -> EmailTemplate | TemplateProblem:
+    template = EmailTemplate(subject=variant.subject, preheader=variant.preheader, html=variant.html,
+                             text=variant.text)
+    try:
+        return branded_template(template, brand)
+    except TemplateProblem as problem:  # readiness refuses these; a block gone since is the variant's failure
+        return problem
 
 
 @dataclass
@@ -133,8 +150,9 @@ def compose_email(session: Session, plan: MessagePlan, recipients: Sequence[Reci
         return composed
     contexts = contact_contexts(session, workspace_id=plan.workspace_id,
                                 contact_ids=[r.contact_id for r in recipients])
-    templates = {vid: cache.compiled_variant(v, plan.postal_address, plan.tracking)
-                 for vid, v in plan.variants.items()}
+    templates = {vid: t if isinstance(t, TemplateProblem) else cache.compiled_template(t, plan.postal_address,
+                                                                                         plan.tracking)
+                 for vid, t in plan.templates.items()}
     head = (("X-Kempen-Workspace", str(plan.workspace_id)), ("X-Kempen-Campaign", str(plan.campaign_id)))
     prefix = tracking_prefix()
     unsubscribe_at, preferences_at = len(prefix) + 3, f"{prefix}/p/"
@@ -146,6 +164,7 @@ def compose_email(session: Session, plan: MessagePlan, recipients: Sequence[Reci
                               campaign_id=plan.campaign_id, delivery_id=recipient.delivery_id)
         context: dict[str, Any] = contexts.get(recipient.contact_id, {})
         context["unsubscribe_url"] = url
+        context["brand"] = plan.brand
         # The preference centre accepts the unsubscribe token under its own path.
         context["preferences_url"] = preferences_at + url[unsubscribe_at:]
         if plan.tracking is not None:
@@ -157,7 +176,10 @@ def compose_email(session: Session, plan: MessagePlan, recipients: Sequence[Reci
             context[OPEN_VARIABLE] = tracker.open_url
             context[TRAP_VARIABLE] = tracker.trap_url
         try:
-            rendered = templates[recipient.variant_id].render(context)
+            template = templates[recipient.variant_id]
+            if isinstance(template, TemplateProblem):
+                raise template
+            rendered = template.render(context)
         except Exception as exc:  # one contact's data must not stop the campaign: record it and go on
             composed.render_errors.append((recipient.delivery_id, f"{type(exc).__name__}: {exc}"[:_DETAIL_LENGTH]))
             continue

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
+from kempen.brand.resolve import freeze_for_launch
 from kempen.campaigns.lifecycle import STATUS_CHANGED
 from kempen.campaigns.service import get_campaign_or_raise, transition
 from kempen.config import get_settings
@@ -51,6 +52,8 @@ def launch_campaign(session: Session, *, workspace_id: int, campaign_id: int, ac
                              reason=f"launch of campaign {campaign.name}", now=now)
     campaign.snapshot_id = snapshot.id
     campaign.launched_at = now
+    # The whole send uses the brand and blocks as they are now, however they are edited meanwhile.
+    freeze_for_launch(session, campaign)
     if campaign.winner_metric:  # the rest of the audience waits for the automatic winner (delivery/winner.py)
         campaign.winner_decide_at = now + timedelta(minutes=campaign.winner_wait_minutes)
     session.flush()

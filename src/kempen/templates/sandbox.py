@@ -28,6 +28,8 @@ from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes, pass_context
 from jinja2 import filters as jinja_filters
 from jinja2.environment import Template
 from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.ext import Extension
+from jinja2.parser import Parser
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from markupsafe import escape
@@ -169,6 +171,29 @@ _FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+# `{% content "key" %}` names a content block (kempen.brand): replaced by the block's source before a
+# message is compiled. The sandbox only parses it, so a template using blocks can be saved.
+CONTENT_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+class ContentBlockTag(Extension):
+    """Parse `{% content "key" %}`; rendering one that was never expanded fails rather than printing nothing."""
+
+    tags = {"content"}
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        key = parser.parse_expression()
+        if not (isinstance(key, nodes.Const) and isinstance(key.value, str)):
+            parser.fail('a content block is named by a quoted key: {% content "key" %}', lineno)
+        if not CONTENT_KEY.fullmatch(key.value):
+            parser.fail(f"{key.value!r} is not a content block key (lower-case letters, digits, '-' and '_')", lineno)
+        return nodes.Output([self.call_method("_unexpanded", [key], lineno=lineno)], lineno=lineno)
+
+    def _unexpanded(self, key: str) -> str:
+        raise TemplateError(f"content block {key!r} was not expanded")
+
+
 def _finalize(value: Any) -> Any:
     # A method or macro printed by mistake would show a repr with a memory address: print nothing.
     return "" if callable(value) and not isinstance(value, Undefined) else value
@@ -181,7 +206,7 @@ class KempenSandbox(ImmutableSandboxedEnvironment):
 
     def __init__(self, *, html: bool) -> None:
         super().__init__(autoescape=html, undefined=Missing, loader=None, auto_reload=False,
-                         finalize=_finalize)
+                         finalize=_finalize, extensions=[ContentBlockTag])
         self.filters = dict(_FILTERS)
         self.globals = {"range": safe_range}
 
