@@ -326,6 +326,48 @@ def test_a_viewer_sees_but_changes_nothing(tenant: Tenant, session: Session) -> 
     assert row is not None and (row.status, row.name) == (CampaignStatus.DRAFT, "Spring sale")
 
 
+def test_review_steps_on_the_page_by_role(tenant: Tenant, session: Session) -> None:
+    """Analysts follow but cannot submit, review or edit; managers review; an edit after approval goes to review."""
+    world = make_world(session, tenant.id)
+    set_sender(session, tenant.id, require_approval=True)
+    campaign = ready_campaign(session, tenant.id, world.segment_id)
+    base, url = f"/campaigns/{campaign.id}", variant_url(session, campaign.id)
+    analyst = as_role(tenant, session, Role.ANALYST, own_client=True)
+    marketer = as_role(tenant, session, Role.MARKETER, own_client=True)
+    manager = as_role(tenant, session, Role.MANAGER, own_client=True)
+
+    def status() -> CampaignStatus:
+        session.expire_all()
+        row = session.get(Campaign, campaign.id)
+        assert row is not None
+        return row.status
+
+    def refused_to_analyst() -> None:
+        page = analyst.client.get(base).text
+        assert 'id="campaign-actions"></div>' in page.replace("\n", "")  # no step offered
+        for path, form in ((f"{base}/submit", {}), (f"{base}/approve", {}),
+                           (f"{base}/request-changes", {"comment": "no"}), (f"{base}/schedule", {"at": "2099-01-01T09:00"}),
+                           (f"{base}/settings", {"name": "x"}), (url, {"name": "A", "subject": "x", "html": "<p>x</p>"})):
+            assert post(analyst, path, **form).status_code == 403, path
+
+    refused_to_analyst()
+    assert post(marketer, f"{base}/submit").status_code == 303 and status() == CampaignStatus.IN_REVIEW
+    refused_to_analyst()
+    page = manager.client.get(base).text
+    assert 'id="action-approve"' in page and 'id="action-request-changes"' in page and 'id="action-schedule"' not in page
+    assert post(manager, f"{base}/request-changes", comment="Shorter").status_code == 303
+    assert status() == CampaignStatus.DRAFT
+    post(marketer, f"{base}/submit")
+    assert post(marketer, f"{base}/approve").status_code == 403 and status() == CampaignStatus.IN_REVIEW
+    assert post(manager, f"{base}/approve").headers["location"].endswith("?done=approved")
+    assert status() == CampaignStatus.APPROVED
+    refused_to_analyst()
+    assert status() == CampaignStatus.APPROVED
+    saved = post(marketer, url, name="A", split_percent="100", subject="Changed after approval", html="<p>Hi</p>")
+    assert saved.status_code == 303 and status() == CampaignStatus.IN_REVIEW
+    assert 'id="action-approve"' in manager.client.get(base).text
+
+
 def test_schedule_pause_resume_and_cancel(logged_in: LoggedIn, session: Session) -> None:
     ws = logged_in.tenant.id
     world = make_world(session, ws)
