@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kempen.audit import service as audit
@@ -332,14 +332,26 @@ def warnings(lines: Iterable[MonthLine]) -> list[MonthLine]:
 
 # Alerts: the hook
 
-def check_budget_alerts(session: Session, *, workspace_id: int, actor: str = "system") -> list[BudgetAlert]:
+Owner = tuple[int | None, int | None]  # (campaign_id, programme_id) of a budget: exactly one is set
+
+
+def check_budget_alerts(session: Session, *, workspace_id: int, actor: str = "system",
+                        only: Iterable[Owner] | None = None) -> list[BudgetAlert]:
     """Record (audit) and announce every month and channel that newly reached a warning level.
 
     Safe to call often (after spend is entered or imported, from a periodic loop): a level already
     announced is not announced again; a plan raised back under the threshold re-arms the warning.
+    `only` limits the check to these campaigns' and programmes' budgets (the sending round's).
     """
     alerts: list[BudgetAlert] = []
-    rows = list(session.scalars(select(MonthlyBudget).where(MonthlyBudget.workspace_id == workspace_id)))
+    stmt = select(MonthlyBudget).where(MonthlyBudget.workspace_id == workspace_id)
+    if only is not None:
+        wanted = set(only)
+        campaign_ids = sorted({c for c, _ in wanted if c is not None})
+        programme_ids = sorted({p for _, p in wanted if p is not None})
+        stmt = stmt.where(or_(MonthlyBudget.campaign_id.in_(campaign_ids),
+                              MonthlyBudget.programme_id.in_(programme_ids)))
+    rows = list(session.scalars(stmt))
     owners = {(row.campaign_id, row.programme_id) for row in rows}
     for campaign_id, programme_id in sorted(owners, key=str):
         lines = {(ln.month, ln.channel): ln for ln in month_lines(
@@ -364,7 +376,15 @@ def _update_alert(session: Session, row: MonthlyBudget, line: MonthLine, actor: 
     if rank <= row.alerted_level:
         row.alerted_level = rank  # re-arm when the plan was raised (or spend removed)
         return None
-    row.alerted_level = rank
+    # Compare-and-set: two servers running the sending round at once must not both announce one level
+    # (on PostgreSQL the second waits for the first's commit, then finds the level already moved).
+    claimed = session.execute(update(MonthlyBudget).where(
+        MonthlyBudget.id == row.id, MonthlyBudget.alerted_level == row.alerted_level).values(alerted_level=rank)
+        .execution_options(synchronize_session=False))
+    if getattr(claimed, "rowcount", 1) != 1:
+        session.refresh(row)
+        return None
+    session.refresh(row, ["alerted_level"])
     kind, owner_id = _owner_filter(row.campaign_id, row.programme_id)
     action = "budget.overspent" if line.level == "over" else "budget.threshold_passed"
     audit.record(session, workspace_id=row.workspace_id, actor=actor, action=action, entity_type=kind,
