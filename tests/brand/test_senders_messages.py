@@ -96,3 +96,20 @@ def test_the_api_takes_an_identity_and_refuses_another_workspaces(session: Sessi
     assert cleared.status_code == 200
     session.expire_all()
     assert session.get_one(CampaignMessage, message_id).sender_identity_id is None
+
+
+def test_the_api_shows_the_identity_and_a_duplicate_keeps_it(session: Session, tenant: Tenant) -> None:
+    world = make_world(session, tenant.id, tenant.workspace.slug)
+    identity_id = _identity(world)
+    campaign = world.campaign(ready=False)
+    session.commit()
+    headers = tenant.headers(Role.MARKETER)
+    path = f"/api/v1/campaigns/{campaign.id}/messages"
+    created = tenant.client.post(path, json={"channel": "email", "sender_identity_id": identity_id}, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["sender_identity_id"] == identity_id
+    copy = tenant.client.post(f"/api/v1/campaigns/{campaign.id}/duplicate", headers=headers)
+    assert copy.status_code == 201, copy.text
+    session.expire_all()
+    copied = session.scalars(select(CampaignMessage).where(CampaignMessage.campaign_id == copy.json()["id"])).all()
+    assert [m.sender_identity_id for m in copied] == [identity_id]

@@ -41,7 +41,7 @@ _AUDIENCE_FIELDS = ("segment_id", "topic_id", "holdout_percent", "respect_quiet_
 _COPIED_FIELDS = ("description", "segment_id", "topic_id", "holdout_percent", "respect_quiet_hours",
                   "respect_frequency_cap", *_WINNER_SETTINGS)
 _CLEARABLE = ("segment_id", "topic_id", "winner_metric")  # null turns the automatic winner off
-_MESSAGE_COPY = ("channel", "name", "from_name", "from_email", "reply_to")
+_MESSAGE_COPY = ("channel", "name", "from_name", "from_email", "reply_to", "sender_identity_id")
 _VARIANT_COPY = ("name", "split_percent", "subject", "preheader", "html", "text", "body", "content")
 _OBJECTIVE_COPY = ("metric", "conversion_name", "baseline", "target", "deadline", "description", "relevance")
 
@@ -239,7 +239,7 @@ def _message_out(message: CampaignMessage, variants: list[MessageVariant]) -> sc
     return schemas.Message(
         id=message.id, campaign_id=message.campaign_id, channel=message.channel, name=message.name,
         from_name=message.from_name, from_email=message.from_email, reply_to=message.reply_to,
-        created_at=message.created_at, updated_at=message.updated_at,
+        sender_identity_id=message.sender_identity_id, created_at=message.created_at, updated_at=message.updated_at,
         variants=[schemas.Variant.model_validate(v) for v in variants])
 
 
