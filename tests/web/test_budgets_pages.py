@@ -90,7 +90,7 @@ def test_viewer_reads_but_cannot_change(logged_in: LoggedIn, session: Session) -
     assert page.status_code == 200 and 'id="month-form"' not in page.text
     refused = _post(logged_in, f"/campaigns/{campaign.id}/budget/months", channel="email", month="2026-05",
                     amount="5")
-    assert "problem=" in refused.headers["location"] and "marketer" in refused.headers["location"]
+    assert refused.status_code == 403 and "marketer" in refused.text
     assert session.scalars(select(MonthlyBudget).where(MonthlyBudget.campaign_id == campaign.id)).all() == []
-    assert "problem=" in _post(logged_in, "/budgets/settings", warn_percent="50").headers["location"]
+    assert _post(logged_in, "/budgets/settings", warn_percent="50").status_code == 403
     assert logged_in.client.get("/campaigns/999999/budget").status_code == 404

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -47,10 +47,11 @@ def _error(request: Request, ctx: WebContext, status: int, title: str, message: 
                                           "message": message}, status_code=status)
 
 
-def _guarded(ctx: WebContext, url: str, role: Role, action: Any) -> RedirectResponse:
+def _guarded(ctx: WebContext, url: str, role: Role, action: Any) -> Response:
     """Run a change for `role` and up; come back to `url` with what was saved or the problem."""
     if not ctx.principal.role.includes(role):
-        return _back(url, problem=f"This needs the {role.value} role or higher.")
+        # Not a form mistake to show on the page: the page offers no form to this role.
+        return PlainTextResponse(f"This needs the {role.value} role or higher.", status_code=403)
     try:
         return _back(url, saved=action())
     except ValidationError as exc:
