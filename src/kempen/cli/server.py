@@ -122,17 +122,24 @@ def init_command(
         owner = accounts.create_user(session, email=DEMO_OWNER_EMAIL, password=password, name="Owner")
         accounts.add_member(session, workspace_id=workspace.id, user_id=owner.id, role=Role.OWNER)
         workspace_slug = workspace.slug
+    team: list[tuple[str, str, str]] = []
     if demo_contacts:
         from kempen.cli.demo import run_demo
 
         run_demo(workspace_slug=workspace_slug, contacts=demo_contacts, seed=seed)
         from kempen.demo.campaign import launch_demo_campaign
 
-        launched = launch_demo_campaign(workspace_slug=workspace_slug)
+        launched, planning = launch_demo_campaign(workspace_slug=workspace_slug)
         if launched is not None:
             console.print(f"[green]✓[/] demo campaign: {launched.deliveries} emails to send; "
                           "`kempen serve` delivers them to the built-in inbox (/inbox)")
+        if planning is not None:
+            console.print("[green]✓[/] demo planning: programme “Spring relaunch” with objectives, budgets, "
+                          "tasks and a comment thread")
+            team = [(login.role.value, login.email, login.password) for login in planning.logins]
     console.rule("[bold]Kempen is ready")
     console.print(f"  log in at http://127.0.0.1:8000/login as [bold]{DEMO_OWNER_EMAIL}[/]")
     console.print(f"  password: [bold]{password}[/]  (shown once; keep it)")
+    for role, email, member_password in team:
+        console.print(f"  or as the {role}: [bold]{email}[/], password [bold]{member_password}[/]")
     console.rule()

@@ -19,6 +19,7 @@ from kempen.campaigns.settings import update_send_settings
 from kempen.db import unit_of_work
 from kempen.delivery.control import launch_campaign
 from kempen.delivery.schemas import LaunchResult
+from kempen.demo.planning import DemoPlanning, create_demo_planning
 from kempen.demo.tracking import create_demo_results
 from kempen.kit.errors import NotFound
 from kempen.models import Channel
@@ -145,11 +146,16 @@ def create_demo_campaign(session: Session, *, workspace_id: int) -> LaunchResult
     return launch_campaign(session, workspace_id=workspace_id, campaign_id=campaign.id, actor=ACTOR)
 
 
-def launch_demo_campaign(*, workspace_slug: str) -> LaunchResult | None:
-    """Create and launch the demo campaign in the workspace with this slug, in its own transaction."""
+def launch_demo_campaign(*, workspace_slug: str) -> tuple[LaunchResult | None, DemoPlanning | None]:
+    """Create and launch the demo campaign in the workspace with this slug, in its own transaction.
+
+    Also adds the finished demo campaign and the planning around both (programme, objectives, budgets,
+    tasks, a thread); the second value carries the logins of demo team members it created.
+    """
     with unit_of_work() as session:
         workspace = accounts.get_workspace_by_slug(session, workspace_slug)
         launched = create_demo_campaign(session, workspace_id=workspace.id)
         # A finished campaign with opens, clicks, conversions and costs, for the performance page.
         create_demo_results(session, workspace_id=workspace.id)
-        return launched
+        planning = create_demo_planning(session, workspace_id=workspace.id)
+        return launched, planning
