@@ -80,3 +80,19 @@ def test_programmes_create_assign_show(world: World) -> None:
     assert code == 0 and "taken out of" in output
     code, output = invoke(world, "programme", "show", "999999999")
     assert code == 1 and output.strip() == "error: No programme 999999999 in this workspace."
+
+
+def test_objective_edit(world: World) -> None:
+    campaign = world.campaign()
+    code, output = invoke(world, "objective", "list", "--campaign", str(campaign.id), "--json")
+    objective_id = json.loads(output)[0]["id"]
+    code, output = invoke(world, "objective", "edit", str(objective_id), "--target", "250", "--deadline", "2100-03-31")
+    assert code == 0 and f"objective #{objective_id} changed: target 250 by 2100-03-31" in output, output
+    listed = json.loads(invoke(world, "objective", "list", "--campaign", str(campaign.id), "--json")[1])
+    assert float(listed[0]["target"]) == 250 and listed[0]["deadline"] == "2100-03-31"
+    code, output = invoke(world, "objective", "edit", str(objective_id))
+    assert code == 1 and output.startswith("error: Nothing to change")
+    code, output = invoke(world, "objective", "edit", str(objective_id), "--target", "0")
+    assert code == 1 and len(output.strip().splitlines()) == 1, output
+    code, output = invoke(world, "objective", "edit", "999999", "--target", "5")
+    assert code == 1 and output.strip() == "error: No objective 999999 here."

@@ -33,7 +33,15 @@ def test_programme_lifecycle_by_role(session: Session, tenant: Tenant) -> None:
     renamed = call(tenant, "PATCH", f"/programmes/{pid}", json={"name": "Spring 2100", "budget": None})
     assert renamed.status_code == 200 and renamed.json()["budget"] is None
     assert call(tenant, "PATCH", f"/programmes/{pid}", Role.VIEWER, json={"name": "x"}).status_code == 403
-    assert call(tenant, "DELETE", f"/programmes/{pid}/objectives/{goal.json()['id']}").status_code == 204
+    goal_path = f"/programmes/{pid}/objectives/{goal.json()['id']}"
+    assert call(tenant, "PATCH", goal_path, Role.ANALYST, json={"target": "60"}).status_code == 403
+    moved = call(tenant, "PATCH", goal_path, json={"target": "60", "relevance": "Pays for the relaunch"})
+    assert moved.status_code == 200, moved.text
+    assert float(moved.json()["target"]) == 60 and moved.json()["relevance"] == "Pays for the relaunch"
+    same = call(tenant, "PATCH", goal_path, json={"target": moved.json()["baseline"]})
+    assert same.status_code == 422 and same.headers["content-type"] == PROBLEM
+    assert call(tenant, "PATCH", f"/programmes/{pid}/objectives/999999", json={"target": "5"}).status_code == 404
+    assert call(tenant, "DELETE", goal_path).status_code == 204
     assert call(tenant, "DELETE", f"/programmes/{pid}/campaigns/{cid}").status_code == 204
     assert call(tenant, "DELETE", f"/programmes/{pid}/campaigns/{cid}").status_code == 404
     assert call(tenant, "DELETE", f"/programmes/{pid}", Role.VIEWER).status_code == 403

@@ -130,6 +130,17 @@ def add_programme_objective(session: SessionDep, principal: Marketer, programme_
     return _measured(session, principal.workspace_id, found.id, programme_id=programme_id)
 
 
+@router.patch(PROGRAMME + "/objectives/{objective_id}", response_model=schemas.ObjectiveProgress)
+def update_programme_objective(session: SessionDep, principal: Marketer, programme_id: IdPath, objective_id: IdPath,
+                               data: schemas.ObjectiveUpdate) -> Any:
+    """Change the baseline, target, deadline or texts of a programme's objective."""
+    found = objectives.get_objective_or_raise(session, workspace_id=principal.workspace_id,
+                                              objective_id=objective_id, programme_id=programme_id)
+    objectives.update_objective(session, workspace_id=principal.workspace_id, actor=principal.actor,
+                                objective=found, data=data)
+    return _measured(session, principal.workspace_id, objective_id, programme_id=programme_id)
+
+
 @router.delete(PROGRAMME + "/objectives/{objective_id}", status_code=NO_CONTENT)
 def remove_programme_objective(session: SessionDep, principal: Marketer, programme_id: IdPath,
                                objective_id: IdPath) -> None:

@@ -117,6 +117,32 @@ def list_objectives(campaign: int | None = CampaignOption, programme: int | None
     _print_progress(items, currency)
 
 
+@objective_app.command("edit")
+@exits_on_error
+def edit(objective_id: int = typer.Argument(..., min=1, help="The objective's id"),
+         target: str | None = typer.Option(None, "--target", help="The value to reach (rates as fractions)"),
+         deadline: str | None = typer.Option(None, "--deadline", help="YYYY-MM-DD"),
+         baseline: str | None = typer.Option(None, "--baseline", help="Where it starts"),
+         description: str | None = typer.Option(None, "--description"),
+         relevance: str | None = typer.Option(None, "--relevance", help="Why it matters"),
+         workspace: str | None = WorkspaceOption) -> None:
+    """Change an objective's baseline, target, deadline or texts (its metric stays: add another for that)."""
+    given = {"target": target, "deadline": deadline, "baseline": baseline, "description": description,
+             "relevance": relevance}
+    if all(value is None for value in given.values()):
+        raise InvalidInput("Nothing to change: give --target, --deadline, --baseline, --description or --relevance.")
+    data = _parsed(schemas.ObjectiveUpdate, **{k: v for k, v in given.items() if v is not None})
+    with session_scope() as session:
+        workspace_id = resolve_workspace(session, workspace).id
+        found = objectives.get_objective_or_raise(session, workspace_id=workspace_id, objective_id=objective_id)
+        objectives.update_objective(session, workspace_id=workspace_id, actor=cli_actor(), objective=found, data=data)
+        warnings = objectives.smart_warnings(found)
+        console.print(f"objective #{found.id} changed: target {found.target.normalize():f} by {found.deadline}",
+                      highlight=False, soft_wrap=True)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+
+
 @objective_app.command("remove")
 @exits_on_error
 def remove(objective_id: int = typer.Argument(..., min=1, help="The objective's id"),
