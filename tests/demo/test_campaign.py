@@ -53,3 +53,27 @@ def test_the_demo_email_is_personalised_for_a_customer(db: Engine, session: Sess
     assert "Unsubscribe" in shown.html  # the footer Kempen adds
     assert "{{" not in shown.html and "{%" not in shown.html
     assert first_item in shown.text
+
+
+def test_the_demo_email_uses_the_brand_kit_and_a_content_block(db: Engine, session: Session) -> None:
+    from kempen.brand import blocks, kit
+    from kempen.demo.brand import BLOCK_KEY, ensure_demo_brand
+
+    demo = make_demo(db, contacts=300, seed=5, as_of=utcnow().date())
+    ws = demo.workspace_id
+    launched = demo_campaign.create_demo_campaign(session, workspace_id=ws)
+    session.commit()
+    assert launched is not None
+    brand = kit.get_brand_kit(session, workspace_id=ws)
+    assert brand is not None and brand.primary_colour == "#4f46e5" and "Jalan Contoh" in brand.footer_html
+    assert [use.campaign_id for use in blocks.usage_of(session, workspace_id=ws, key=BLOCK_KEY)] == [launched.campaign_id]
+    delivery = session.scalars(select(Delivery).where(Delivery.campaign_id == launched.campaign_id).limit(1)).one()
+    variant = session.get(MessageVariant, delivery.variant_id)
+    assert variant is not None
+    shown = preview.preview_variant(session, workspace_id=ws, campaign_id=launched.campaign_id,
+                                    message_id=variant.message_id, variant_id=variant.id,
+                                    contact_id=delivery.contact_id)
+    assert "Free delivery on orders over RM 150" in shown.html
+    assert "Jalan Contoh 12 · 50450" in shown.html and "Unsubscribe" in shown.html
+    ensure_demo_brand(session, workspace_id=ws)  # once only: the kit and the block are left as they are
+    assert len(blocks.list_blocks(session, workspace_id=ws)) == 1

@@ -19,6 +19,7 @@ from kempen.campaigns.settings import update_send_settings
 from kempen.db import unit_of_work
 from kempen.delivery.control import launch_campaign
 from kempen.delivery.schemas import LaunchResult
+from kempen.demo.brand import ensure_demo_brand
 from kempen.demo.planning import DemoPlanning, create_demo_planning
 from kempen.demo.tracking import create_demo_results
 from kempen.kit.errors import NotFound
@@ -88,6 +89,7 @@ _BODY = """
       <div class="perk">As a <strong>{{{{ loyalty_tier | title }}}}</strong> member you get free delivery on everything this week.</div>
       {{% endif %}}
       <div class="cta"><a class="button" href="https://shop.example.com/spring?utm_source=kempen&amp;utm_campaign=spring-picks&amp;utm_content={variant}">{button}</a></div>
+      {{% content "spring-delivery" %}}
     </div>
     <div class="closing">Happy spring,<br>The Kempen Demo Shop team</div>
   </div>
@@ -135,6 +137,7 @@ def create_demo_campaign(session: Session, *, workspace_id: int) -> LaunchResult
     if any(c.name == CAMPAIGN_NAME for c in found):
         return None
     segment_id = _segment_id(session, workspace_id)
+    ensure_demo_brand(session, workspace_id=workspace_id)  # the email names its content block
     # Quiet hours that start and end at the same time are none: the demo sends at once, at any hour.
     update_send_settings(session, workspace_id=workspace_id, actor=ACTOR, data=schemas.SendSettingsUpdate(
         **SENDER, quiet_hours_start="00:00", quiet_hours_end="00:00"))
