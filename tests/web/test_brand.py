@@ -202,3 +202,19 @@ def test_a_viewer_cannot_choose_a_sender(logged_in: LoggedIn, session: Session) 
     refused = _post(logged_in, f"/campaigns/{campaign.id}/messages/{message.id}/sender",
                     sender_identity_id=str(identity_id))
     assert refused.status_code == 403
+
+
+def test_the_campaign_page_shows_the_identitys_sender(logged_in: LoggedIn, session: Session) -> None:
+    world = make_world(session, logged_in.tenant.id, logged_in.tenant.workspace.slug)
+    campaign = world.campaign(name="Autumn sale")
+    _identity(session, logged_in.tenant.id, "Newsletter", default=True)
+    page = logged_in.client.get(f"/campaigns/{campaign.id}")
+    assert "From Newsletter team &lt;newsletter@shop.example.com&gt;" in page.text
+    assert "(workspace default)" in page.text
+    identity_id = _identity(session, logged_in.tenant.id, "Support")
+    message = session.scalars(select(CampaignMessage).where(CampaignMessage.campaign_id == campaign.id)).one()
+    message.sender_identity_id = identity_id
+    session.commit()
+    page = logged_in.client.get(f"/campaigns/{campaign.id}")
+    assert "From Support team &lt;support@shop.example.com&gt;" in page.text
+    assert "(workspace default)" not in page.text

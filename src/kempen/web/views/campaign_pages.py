@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from kempen.campaigns import schemas
 from kempen.campaigns import service as campaigns
+from kempen.campaigns.messages import message_sender
 from kempen.campaigns.settings import get_send_settings
 from kempen.campaigns.winner import FALLBACK_LABELS, METRIC_LABELS, describe_settings
 from kempen.models import EDITABLE_STATUSES, CampaignStatus, Channel, Role
@@ -176,4 +177,6 @@ def campaign_page(request: Request, session: Session, ctx: WebContext, campaign_
         "actions": actions_for(detail.status, ctx, require_approval=send_settings.require_approval),
         "channels": [Channel.EMAIL, Channel.SMS, Channel.PUSH], "readiness_warnings": warnings,
         "winner": winner_card(detail, can_edit=can_edit(ctx), form=winner_form, errors=winner_errors),
+        "senders": {m.id: message_sender(session, workspace_id=ctx.workspace_id, campaign_id=campaign_id,
+                                         message_id=m.id)[1] for m in detail.messages if m.channel == Channel.EMAIL},
     }, status_code=status_code)
