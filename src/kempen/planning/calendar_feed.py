@@ -57,11 +57,13 @@ def _membership(session: Session, workspace_id: int, user_id: int) -> Membership
         Membership.workspace_id == workspace_id, Membership.user_id == user_id, User.is_active.is_(True)))
 
 
-def _version(session: Session, membership: Membership) -> list[int]:
+def _version(session: Session, membership: Membership) -> str:
+    """A short digest of (membership start, last reset), so the token does not tell when someone joined."""
     last_reset = session.scalar(select(func.max(AuditEntry.id)).where(
         AuditEntry.workspace_id == membership.workspace_id, AuditEntry.entity_type == ENTITY_TYPE,
         AuditEntry.entity_id == str(membership.user_id), AuditEntry.action == RESET_ACTION))
-    return [int(membership.created_at.timestamp()), int(last_reset or 0)]
+    seed = f"{int(membership.created_at.timestamp())}:{int(last_reset or 0)}".encode()
+    return hashlib.sha256(seed).hexdigest()[:12]
 
 
 def _member_or_raise(session: Session, workspace_id: int, user_id: int) -> Membership:
