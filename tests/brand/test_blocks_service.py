@@ -10,8 +10,10 @@ from kempen.audit import service as audit
 from kempen.brand import block_schemas as schemas
 from kempen.brand import blocks
 from kempen.campaigns.readiness import readiness_problems
+from kempen.campaigns.settings import get_send_settings
 from kempen.kit.errors import Conflict, InvalidInput, NotFound
 from kempen.models import Campaign, CampaignStatus, MessageVariant
+from tests.campaigns.conftest import add_objective
 from tests.delivery.conftest import make_campaign, new_workspace, set_status
 
 ACTOR = "tester"
@@ -81,7 +83,7 @@ def test_usage_is_transitive_and_editing_withdraws_approval(session: Session) ->
     campaign = session.get(Campaign, approved.campaign_id)
     assert campaign is not None
     session.refresh(campaign)
-    assert campaign.status in (CampaignStatus.DRAFT, CampaignStatus.IN_REVIEW)
+    assert campaign.status == CampaignStatus.DRAFT  # the workspace does not require approval
     reasons = [e.details.get("reason", "") for e in audit.list_for_entity(
         session, workspace_id=ws, entity_type="campaign", entity_id=approved.campaign_id)]
     assert any('Content block "inner"' in reason for reason in reasons)
@@ -92,6 +94,52 @@ def test_usage_is_transitive_and_editing_withdraws_approval(session: Session) ->
     session.commit()
     session.refresh(campaign)
     assert campaign.status == CampaignStatus.APPROVED
+
+
+def _require_approval(session: Session, ws: int) -> None:
+    get_send_settings(session, workspace_id=ws).require_approval = True
+    session.commit()
+
+
+def _edit_banner(session: Session, ws: int) -> None:
+    blocks.update_block(session, workspace_id=ws, actor="editor", key="banner",
+                        data=schemas.ContentBlockUpdate(html="<p>Autumn</p>"))
+
+
+def test_where_approval_is_required_an_edit_sends_a_ready_campaign_back_to_review(session: Session) -> None:
+    ws = new_workspace(session)
+    _require_approval(session, ws)
+    create(session, ws, "banner")
+    built = make_campaign(session, ws, html=USES_BANNER)
+    add_objective(session, ws, built.campaign_id)  # ready: review asks for an objective
+    set_status(session, built.campaign_id, CampaignStatus.SCHEDULED)
+    _edit_banner(session, ws)
+    session.commit()
+    campaign = session.get(Campaign, built.campaign_id)
+    assert campaign is not None
+    session.refresh(campaign)
+    assert (campaign.status, campaign.scheduled_at) == (CampaignStatus.IN_REVIEW, None)
+    moves = [(e.details["from"], e.details["to"]) for e in audit.list_for_entity(
+        session, workspace_id=ws, entity_type="campaign", entity_id=built.campaign_id)
+        if e.action == "campaign.status_changed"]
+    assert moves == [("scheduled", "in_review")]
+
+
+def test_where_approval_is_required_an_unready_campaign_goes_on_to_draft_at_commit(session: Session) -> None:
+    ws = new_workspace(session)
+    _require_approval(session, ws)
+    create(session, ws, "banner")
+    built = make_campaign(session, ws, html=USES_BANNER)  # no objective: not ready for review
+    set_status(session, built.campaign_id, CampaignStatus.APPROVED)
+    _edit_banner(session, ws)
+    campaign = session.get(Campaign, built.campaign_id)
+    assert campaign is not None and campaign.status == CampaignStatus.IN_REVIEW  # until the commit settles it
+    session.commit()
+    session.refresh(campaign)
+    assert campaign.status == CampaignStatus.DRAFT
+    reasons = [e.details.get("reason", "") for e in audit.list_for_entity(
+        session, workspace_id=ws, entity_type="campaign", entity_id=built.campaign_id)]
+    assert any("no longer ready" in reason for reason in reasons)
 
 
 def test_running_campaigns_are_untouched_and_deletion_is_refused_while_pending(session: Session) -> None:

@@ -79,7 +79,7 @@ def list_campaign_months(session: SessionDep, principal: Viewer, campaign_id: Id
 
 @router.put(CAMPAIGN + "/monthly-budgets", response_model=MonthlyBudgetOut)
 def set_campaign_month(session: SessionDep, principal: Marketer, campaign_id: IdPath, data: MonthlyBudgetSet) -> Any:
-    """Plan one channel's amount in one month; an approved or scheduled campaign goes back to draft for review."""
+    """Plan one channel's amount in one month; an approved or scheduled campaign goes back to review."""
     return budgets.set_monthly_budget(session, workspace_id=principal.workspace_id, actor=principal.actor,
                                       campaign_id=campaign_id, data=data)
 

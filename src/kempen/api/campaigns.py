@@ -60,7 +60,7 @@ def get_campaign(session: SessionDep, principal: Viewer, campaign_id: IdPath) ->
 @router.patch(CAMPAIGN, response_model=schemas.CampaignDetail)
 def update_campaign(session: SessionDep, principal: Marketer, campaign_id: IdPath,
                     data: schemas.CampaignUpdate) -> Any:
-    """Change fields; an audience change of an approved or scheduled campaign sends it back to draft."""
+    """Change fields; an audience change of an approved or scheduled campaign withdraws its approval."""
     service.update_campaign(session, workspace_id=principal.workspace_id, actor=principal.actor,
                             campaign_id=campaign_id, data=data)
     return service.campaign_detail(session, workspace_id=principal.workspace_id, campaign_id=campaign_id)

@@ -49,7 +49,7 @@ def get_content_block(session: SessionDep, principal: Viewer, key: KeyPath) -> A
 @router.patch(BLOCK, response_model=schemas.ContentBlockOut)
 def update_content_block(session: SessionDep, principal: Marketer, key: KeyPath,
                          data: schemas.ContentBlockUpdate) -> Any:
-    """Change a block; approved or scheduled campaigns using it go back to draft for approval."""
+    """Change a block; approved or scheduled campaigns using it go back for approval."""
     blocks.update_block(session, workspace_id=principal.workspace_id, actor=principal.actor, key=key, data=data)
     return blocks.describe_block(session, workspace_id=principal.workspace_id, key=key)
 

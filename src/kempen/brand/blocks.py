@@ -2,8 +2,9 @@
 
 Both versions are checked with the sandbox when saved, and with the workspace's other blocks (a block
 may use blocks: unknown ones and cycles are refused). Every edit counts a version. A campaign that was
-approved or scheduled with a block is sent back to draft when the block changes (the reviewer approved
-other content); a launched one keeps the copy it froze at launch. A block a campaign not yet launched
+approved or scheduled with a block loses its approval when the block changes (the reviewer approved
+other content): back to review where approval is required, else to draft (`lifecycle.begin_edit`); a
+launched one keeps the copy it froze at launch. A block a campaign not yet launched
 uses cannot be deleted.
 """
 
@@ -71,7 +72,7 @@ def create_block(session: Session, *, workspace_id: int, actor: str, data: schem
 
 def update_block(session: Session, *, workspace_id: int, actor: str, key: str,
                  data: schemas.ContentBlockUpdate) -> ContentBlock:
-    """Change a block's name, description or versions; approved and scheduled campaigns using it go back to draft."""
+    """Change a block's name, description or versions; approved and scheduled campaigns using it lose their approval."""
     block = get_block_or_raise(session, workspace_id=workspace_id, key=key)
     changes = {name: value for name, value in data.model_dump(exclude_none=True).items()
                if getattr(block, name) != value}

@@ -187,7 +187,7 @@ def list_monthly_budgets(session: Session, *, workspace_id: int, campaign_id: in
 
 def set_monthly_budget(session: Session, *, workspace_id: int, actor: str, data: MonthlyBudgetSet,
                        campaign_id: int | None = None, programme_id: int | None = None) -> MonthlyBudget:
-    """Plan (or re-plan) one channel's amount in one month; an approved campaign goes back to draft."""
+    """Plan (or re-plan) one channel's amount in one month; an approved or scheduled campaign goes back to review."""
     campaign = _check_owner(session, workspace_id, campaign_id, programme_id)
     if campaign is not None:
         _withdraw_approval(session, campaign, actor)
