@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from kempen.config import get_settings
 from kempen.db import get_session_factory
+from kempen.planning import budget_round
 from kempen.segments.schedule import refresh_due_metrics
 from kempen.teamwork.rounds import notification_loop
 from kempen.webhooks.dispatch import deliver_due
@@ -74,7 +75,10 @@ def start_background_workers() -> Callable[[], None]:
     stop_delivery = _start_delivery()
     _start_tracking_recorder()
     threads = [threading.Thread(target=webhook_loop, args=(stop,), name="kempen-webhooks", daemon=True),
-               threading.Thread(target=notification_loop, args=(stop,), name="kempen-notifications", daemon=True)]
+               threading.Thread(target=notification_loop, args=(stop,), name="kempen-notifications", daemon=True),
+               # Budget warnings for message costs that grow while campaigns send (planning/budget_round.py).
+               threading.Thread(target=budget_round.budget_loop, args=(stop,),
+                                kwargs={"interval": budget_round.ROUND_SECONDS}, name="kempen-budgets", daemon=True)]
     minutes = get_settings().metrics_refresh_minutes
     if minutes > 0:
         threads.append(threading.Thread(target=metrics_loop, args=(stop,), kwargs={"minutes": minutes},

@@ -18,7 +18,7 @@ from kempen.db import get_session_factory
 from kempen.delivery.control import launch_campaign
 from kempen.delivery.inprocess import start_inprocess_worker
 from kempen.kit.clock import utcnow
-from kempen.models import AuditEntry, Campaign, CampaignStatus, Role
+from kempen.models import AuditEntry, Campaign, CampaignSpend, CampaignStatus, Role
 from kempen.models.teamwork import NotificationKind
 from kempen.planning import budget_round, budgets
 from kempen.planning.budgets import MonthlyBudgetSet
@@ -125,3 +125,29 @@ def test_the_round_looks_only_at_priced_campaigns_sending_or_just_finished(sessi
     get_tracking_settings(session, workspace_id=ws).email_cost_per_message = Decimal("0")
     session.commit()
     assert ws not in budget_round.sending_owners(session, now=now)  # no cost per message: nothing grows
+
+
+def test_the_round_runs_once_per_process_with_the_other_background_loops(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kempen.background import start_background_workers
+
+    ws, campaign_id, owner_id = priced_campaign(session)
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    campaign.status = CampaignStatus.RUNNING
+    # Spend written directly (the spend services would check the budget themselves): only the round sees it.
+    session.add(CampaignSpend(workspace_id=ws, campaign_id=campaign_id, channel="email", spend_date=utcnow().date(),
+                              amount=Decimal("6.00"),
+                              currency=get_tracking_settings(session, workspace_id=ws).currency))
+    session.commit()
+    monkeypatch.setattr(budget_round, "ROUND_SECONDS", 0.05)
+    stop = start_background_workers()
+    try:
+        assert [t.name for t in threading.enumerate() if t.is_alive()].count("kempen-budgets") == 1
+        deadline = time.monotonic() + 20
+        while warnings_of(session, ws, campaign_id, owner_id)[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop()
+    assert warnings_of(session, ws, campaign_id, owner_id)[0] == 1
+    assert not any(t.name == "kempen-budgets" and t.is_alive() for t in threading.enumerate())

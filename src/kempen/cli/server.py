@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import threading
 from typing import Any
 
 import typer
@@ -50,25 +49,14 @@ def serve_command(
     console.print(f"Kempen on http://{host}:{port}  (API docs at /docs)")
     sink = _start_sink(f"http://{host}:{port}")
     bounce_mailbox = _start_bounce_mailbox()
-    stop_budget_round = _start_budget_round()
     try:
         uvicorn.run("kempen.app:create_server_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                     log_level="info")
     finally:
-        stop_budget_round.set()
         if sink is not None:
             sink.stop()
         if bounce_mailbox is not None:
             bounce_mailbox.stop()
-
-
-def _start_budget_round() -> threading.Event:
-    """Every 30 s, budget warnings for message costs of sending campaigns (once per server, not per web worker)."""
-    from kempen.planning.budget_round import budget_loop
-
-    stop = threading.Event()
-    threading.Thread(target=budget_loop, args=(stop,), name="kempen-budgets", daemon=True).start()
-    return stop
 
 
 def _start_bounce_mailbox() -> Any:

@@ -1,7 +1,8 @@
 """The sending round: budget warnings for message costs that grow while campaigns send.
 
 Actual cost includes messages sent × cost per message, which grows with every batch and changes no plan
-or spend row, so nothing else would check it. Every 30 s (`kempen serve`) this checks the budgets of
+or spend row, so nothing else would check it. Every 30 s (one of the background loops that
+`kempen.background` starts with the app, beside the notification round) this checks the budgets of
 campaigns that are sending, paused, or finished within the last hour (and of their programmes) with
 `budgets.check_budget_alerts`, whose once-per-level bookkeeping (`alerted_level`) keeps each warning to
 one announcement. Its cost is per campaign and round (a few grouped queries), never per message;
