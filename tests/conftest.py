@@ -48,6 +48,9 @@ def _settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["KEMPEN_DATA_DIR"] = str(data_dir)
     os.environ["KEMPEN_SECRET_KEY"] = "test-secret-key-" + secrets.token_hex(8)
     os.environ.pop("KEMPEN_DATABASE_URL", None)
+    # Tests read tracking rows right after the answer: answer after the commit. tests/tracking/test_journal.py
+    # covers the default, journal acknowledgement.
+    os.environ["KEMPEN_TRACKING_ACK"] = "commit"
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -23,11 +23,13 @@ logger = logging.getLogger("kempen")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from kempen.background import start_background_workers
+    from kempen.tracking.recorder import drain_recorder
 
     stop = start_background_workers()
     try:
         yield
     finally:
+        await drain_recorder()
         stop()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     tracking_token_days: int = 730
     # Where tracking endpoints keep events while the database is unreachable; default <data_dir>/spool.
     tracking_spool_dir: Path | None = None
+    # When a pixel or redirect is answered: "journal" once the event is in a local journal file (PostgreSQL;
+    # replayed after a crash), "commit" once it is committed. See tracking/journal.py.
+    tracking_ack: Literal["journal", "commit"] = "journal"
     # The bounce mailbox: `kempen serve` also listens for DSN/ARF reports on this port when set.
     bounce_smtp_host: str = "127.0.0.1"
     bounce_smtp_port: int | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,9 +18,6 @@ from kempen.tracking.clicks import event_row
 from kempen.tracking.links import EmailTracker, TrackedDelivery
 from kempen.tracking.recorder import Recorder
 from tests.conftest import Tenant
-from tests.delivery.conftest import add_contacts, make_campaign
-
-HTML = '<html><body><a href="https://shop.example/">Shop</a></body></html>'
 
 
 def unreachable(engine: Engine, tmp_path: Path) -> Engine:
@@ -30,15 +26,6 @@ def unreachable(engine: Engine, tmp_path: Path) -> Engine:
         return kempen_db.make_engine(engine.url.set(port=1).render_as_string(hide_password=False),
                                      connect_args={"connect_timeout": 2})
     return kempen_db.make_engine(f"sqlite:///{tmp_path / 'missing' / 'folder' / 'kempen.db'}")
-
-
-@pytest.fixture
-def delivery(session: Session, tenant: Tenant) -> TrackedDelivery:
-    contact_id = add_contacts(session, tenant.id, 1)[0]
-    built = make_campaign(session, tenant.id, html=HTML)
-    return TrackedDelivery(workspace_id=tenant.id, delivery_id=5, contact_id=contact_id,
-                           campaign_id=built.campaign_id, message_id=built.message_id,
-                           variant_id=built.variant_ids[0], issued_at=int(time.time()) - 3600)
 
 
 @pytest.fixture

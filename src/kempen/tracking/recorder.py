@@ -1,13 +1,17 @@
-"""The event recorder: opens and clicks written in groups, durable before the visitor is answered.
+"""The event recorder: opens and clicks written in groups, recorded before the visitor is answered.
 
-Request handlers `record` an event and wait for it (an asyncio future, no thread per request): one
-writer thread takes whatever has queued up since its last write and stores it with one INSERT in one
-transaction (group commit: under load a write carries hundreds of events, idle it carries one, and
-nobody waits for a timer). If the database cannot be reached, the group is appended to a spool file
-under `tracking_spool_path` and fsync'd instead, and the handlers are answered all the same. Spooled
-events are replayed when a write succeeds again, every few seconds while files remain, and when a
-recorder starts. A file is claimed by renaming it and removed after its rows are committed: an event
-is stored once, unless the process dies between that commit and the removal (then it is stored twice).
+Two ways to be recorded (`KEMPEN_TRACKING_ACK`, docs/tracking.md): by default on PostgreSQL an event is
+written to this process's journal and the request returns at once; the loop's journal writer commits
+it moments later (tracking/journal.py). Otherwise (`commit`, and always on SQLite) request handlers
+`record` an event and wait for it (an asyncio future, no thread per request): one writer thread takes
+whatever has queued up since its last write and stores it with one INSERT in one transaction (group
+commit: under load a write carries hundreds of events, idle it carries one, and nobody waits for a
+timer). If the database cannot be reached, the group is appended to a spool file under
+`tracking_spool_path` and fsync'd instead, and the handlers are answered all the same. Spooled events
+and journal segments left by a dead process are replayed when a write succeeds again, every few seconds
+while files remain, and when a recorder starts. A file is claimed by renaming it and removed after its
+rows are committed: an event is stored once, unless the process dies between that commit and the
+removal (then it is stored twice).
 
 Writers lock their open spool file (flock), so another process never replays a file still growing.
 """
@@ -25,6 +29,7 @@ import queue
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import Future
 from datetime import datetime
@@ -39,6 +44,8 @@ from kempen.config import get_settings
 from kempen.db import get_engine
 from kempen.models import TouchKind, TrackingEvent
 from kempen.models.contacts import Channel
+from kempen.tracking.journal import SUFFIX as JOURNAL_SUFFIX
+from kempen.tracking.journal import JournalWriter
 
 logger = logging.getLogger("kempen.tracking")
 _TABLE: Table = TrackingEvent.__table__  # type: ignore[assignment]
@@ -55,7 +62,7 @@ Row = dict[str, Any]
 _Done = Future[None] | asyncio.Future[None] | None
 COLUMNS = ("workspace_id", "kind", "occurred_at", "campaign_id", "message_id", "variant_id", "delivery_id",
            "contact_id", "channel", "url", "link_index", "machine", "machine_reason", "user_agent", "ip")
-_COPY = f"COPY tracking_events ({', '.join(COLUMNS)}) FROM STDIN"  # constants only, nothing from outside
+COPY_COMMAND = f"COPY tracking_events ({', '.join(COLUMNS)}) FROM STDIN"  # constants only, nothing from outside
 
 
 class _Reflag:
@@ -70,9 +77,15 @@ class _Reflag:
 class Recorder:
     """One per process (`get_recorder`); tests make their own with another engine or spool folder."""
 
-    def __init__(self, *, engine: Engine | None = None, spool_dir: Path | None = None, writers: int = WRITERS) -> None:
+    def __init__(self, *, engine: Engine | None = None, spool_dir: Path | None = None, writers: int = WRITERS,
+                 ack: str | None = None) -> None:
         self.engine = engine
         self.spool_dir = spool_dir or get_settings().tracking_spool_path
+        # "journal": answer once the event is in this process's journal (PostgreSQL; tracking/journal.py);
+        # "commit": once it is committed (or spooled). SQLite always commits first.
+        self.ack = ack or get_settings().tracking_ack
+        self._journals: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, JournalWriter] = (
+            weakref.WeakKeyDictionary())
         # Items go in as lists: the events an event loop produced in one turn travel together.
         self._queue: queue.SimpleQueue[list[tuple[Row | _Reflag, _Done]] | None] = queue.SimpleQueue()
         self._pending: dict[asyncio.AbstractEventLoop, list[tuple[Row | _Reflag, _Done]]] = {}
@@ -101,9 +114,13 @@ class Recorder:
         return done
 
     async def record(self, row: Row) -> None:
-        """Store an event and return once it is durable (in the database or the spool)."""
-        # A future per event, not one per group: a visitor who goes away cancels their own wait only.
+        """Store an event and return once it is durable: journalled, or in the database or the spool."""
         loop = asyncio.get_running_loop()
+        if self.ack == "journal":
+            journal = self._journal(loop)
+            if journal is not None and journal.add(row, copy_line(row)):
+                return
+        # A future per event, not one per group: a visitor who goes away cancels their own wait only.
         done = loop.create_future()
         pending = self._pending.get(loop)
         if pending is None:
@@ -113,6 +130,22 @@ class Recorder:
             pending = self._pending[loop] = []
         pending.append((row, done))
         await done
+
+    def _journal(self, loop: asyncio.AbstractEventLoop) -> JournalWriter | None:
+        """The loop's journal writer; None on SQLite, where events are committed before the answer."""
+        engine = self._engine()
+        journal = self._journals.get(loop)
+        if journal is None or journal.engine is not engine:
+            if engine.dialect.name != "postgresql":
+                return None
+            journal = self._journals[loop] = JournalWriter(self, engine, loop)
+        return journal
+
+    async def drain(self) -> None:
+        """Wait until the journalled events of this event loop are committed (or kept for replay)."""
+        journal = self._journals.get(asyncio.get_running_loop())
+        if journal is not None:
+            await journal.drain()
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
         items = self._pending.pop(loop, None)
@@ -127,6 +160,24 @@ class Recorder:
         self._flags[delivery_id] = (now, since, datetime.now(since.tzinfo), reason)
         self._flag_version = next(self._flag_versions)
         self._queue.put([(_Reflag(delivery_id, since, reason), None)])
+
+    @property
+    def flag_version(self) -> int:
+        return self._flag_version
+
+    def flag_rows(self, rows: list[Row]) -> set[int]:
+        """Mark the rows registered reflags cover; the deliveries that have one (to write those rows anew)."""
+        self._flag_rows(rows)
+        return set(self._flags)
+
+    def apply_late_reflags(self, rows: list[Row]) -> None:
+        """Queue the reflags registered while `rows` were written (a writer thread applies them)."""
+        late = self._late_reflags(rows)
+        if late:
+            self._queue.put([(flag, None) for flag in late])
+
+    def store_one_by_one(self, rows: list[Row]) -> None:
+        self._store_one_by_one(rows)
 
     def _flag_rows(self, rows: list[Row]) -> None:
         """Mark the rows a registered reflag covers (their group is about to be written)."""
@@ -254,6 +305,21 @@ class Recorder:
             # A contact or campaign deleted since the send: store the others one by one.
             self._store_one_by_one(rows)
 
+    def _store_copy_text(self, data: str) -> None:
+        """Store a journal segment's rows: COPY on PostgreSQL, rows read back elsewhere or when one fails."""
+        lines = [line for line in data.split("\n") if line]  # a last line cut short by a crash has too few columns
+        rows = [row for row in map(_row_from_copy_line, lines) if row is not None]
+        if self._engine().dialect.name != "postgresql":
+            self._store(rows, [])
+            return
+        try:
+            with self._connection() as conn, conn.begin():
+                driver: Any = conn.connection.driver_connection
+                with driver.cursor() as cursor, cursor.copy(COPY_COMMAND) as copy:
+                    copy.write("".join(copy_line(row) for row in rows))
+        except (sa_exc.IntegrityError, psycopg.IntegrityError):
+            self._store_one_by_one(rows)
+
     def _store_one_by_one(self, rows: list[Row]) -> None:
         with self._connection() as conn:
             for row in rows:
@@ -303,7 +369,7 @@ class Recorder:
             return
         if self.available:
             self._close_spool()
-        for path in sorted(self.spool_dir.glob("*.jsonl")):
+        for path in sorted([*self.spool_dir.glob("*.jsonl"), *self.spool_dir.glob(f"*{JOURNAL_SUFFIX}")]):
             if not self._replay_file(path):
                 return
 
@@ -322,15 +388,18 @@ class Recorder:
                 path.rename(claimed)
             except FileNotFoundError:
                 return True
-            rows, reflags = _read_spool(handle)
             try:
-                self._store(rows, reflags)
+                if path.suffix == JOURNAL_SUFFIX:  # rows as COPY lines (tracking/journal.py)
+                    self._store_copy_text(handle.read())
+                else:
+                    rows, reflags = _read_spool(handle)
+                    self._store(rows, reflags)
             except _UNAVAILABLE:
                 claimed.rename(path)  # try again later
                 self.available = False
                 return False
             claimed.unlink()
-            logger.info("tracking: %d spooled events replayed from %s", len(rows), path.name)
+            logger.info("tracking: spooled events replayed from %s", path.name)
             return True
 
 
@@ -339,8 +408,8 @@ def _copy(conn: Connection, rows: list[Row]) -> None:
     # kit.sql.write_rows composes the statement per call; here it is a constant, written once.
     # The text format is written here in one piece: psycopg's write_row costs several times more per row.
     driver: Any = conn.connection.driver_connection
-    data = "".join([_copy_line(row) for row in rows])
-    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+    data = "".join([copy_line(row) for row in rows])
+    with driver.cursor() as cursor, cursor.copy(COPY_COMMAND) as copy:
         copy.write(data)
 
 
@@ -361,7 +430,7 @@ def _opt(value: object) -> object:
     return _NULL if value is None else value
 
 
-def _copy_line(r: Row) -> str:
+def copy_line(r: Row) -> str:
     """One row in COPY text format, columns in `COLUMNS` order (enums format as their values)."""
     # Written out per column: a generic per-field function cost ~9 us a row, in a thread that holds the GIL.
     return (f'{r["workspace_id"]}\t{r["kind"]}\t{r["occurred_at"].isoformat()}\t{_opt(r["campaign_id"])}\t'
@@ -369,6 +438,32 @@ def _copy_line(r: Row) -> str:
             f'{_opt(r["contact_id"])}\t{_opt(r["channel"])}\t{_text(r["url"])}\t{_opt(r["link_index"])}\t'
             f'{"t" if r["machine"] else "f"}\t{_text(r["machine_reason"])}\t{_text(r["user_agent"])}\t'
             f'{_text(r["ip"])}\n')
+
+
+_UNESCAPE = re.compile(r"\\(.)")
+_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_INTEGER_COLUMNS = ("workspace_id", "campaign_id", "message_id", "variant_id", "delivery_id", "contact_id",
+                    "link_index")
+
+
+def _row_from_copy_line(line: str) -> Row | None:
+    """A `copy_line` read back (journal replay); None for a line a crash cut short."""
+    fields = line.split("\t")
+    if len(fields) != len(COLUMNS):
+        return None
+    row: Row = {name: None if value == _NULL else _UNESCAPE.sub(lambda m: _UNESCAPED.get(m[1], m[1]), value)
+                for name, value in zip(COLUMNS, fields, strict=True)}
+    try:
+        for name in _INTEGER_COLUMNS:
+            if row[name] is not None:
+                row[name] = int(row[name])
+        row["kind"] = TouchKind(row["kind"])
+        row["channel"] = None if row["channel"] is None else Channel(row["channel"])
+        row["occurred_at"] = datetime.fromisoformat(row["occurred_at"])
+        row["machine"] = row["machine"] == "t"
+    except (ValueError, TypeError):
+        return None
+    return row
 
 
 def _resolve(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
@@ -407,6 +502,13 @@ def _read_spool(handle: IO[str]) -> tuple[list[Row], list[_Reflag]]:
 
 _recorder: Recorder | None = None
 _lock = threading.Lock()
+
+
+async def drain_recorder(timeout: float = 10.0) -> None:
+    """At shutdown: let this event loop's journalled events reach the database (else they are replayed later)."""
+    if _recorder is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_recorder.drain(), timeout)
 
 
 def get_recorder() -> Recorder:

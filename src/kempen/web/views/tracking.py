@@ -2,8 +2,8 @@
 
 Asynchronous and without a request session: a genuine token is checked by its signature alone, the
 variant's links and UTM settings come from an in-process cache, and the event goes to the recorder,
-whose group write is awaited so the answer leaves only once the event is durable. A bad token
-records nothing: the pixel is served anyway, a click gets a 400 page.
+which returns once the event is journalled or committed (docs/tracking.md), before the answer leaves.
+A bad token records nothing: the pixel is served anyway, a click gets a 400 page.
 """
 
 from __future__ import annotations
