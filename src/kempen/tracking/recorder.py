@@ -113,13 +113,21 @@ class Recorder:
         self._queue.put([(row, done)])
         return done
 
+    def journal(self, row: Row) -> bool:
+        """Journal an event from the running event loop: True if it is, and the caller may answer at once.
+
+        Synchronous, so the hot path awaits nothing (`record` when this says False).
+        """
+        if self.ack != "journal":
+            return False
+        journal = self._journal(asyncio.get_running_loop())
+        return journal is not None and journal.add(row, copy_line(row))
+
     async def record(self, row: Row) -> None:
         """Store an event and return once it is durable: journalled, or in the database or the spool."""
+        if self.journal(row):
+            return
         loop = asyncio.get_running_loop()
-        if self.ack == "journal":
-            journal = self._journal(loop)
-            if journal is not None and journal.add(row, copy_line(row)):
-                return
         # A future per event, not one per group: a visitor who goes away cancels their own wait only.
         done = loop.create_future()
         pending = self._pending.get(loop)

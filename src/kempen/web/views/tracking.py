@@ -56,18 +56,18 @@ def _load(delivery: TrackedDelivery) -> clicks.VariantInfo | None:
         return clicks.load_variant_info(session, delivery, link_table)
 
 
-async def _variant(delivery: TrackedDelivery) -> clicks.VariantInfo | None:
-    cache = _cache()
-    known, info = cache.get(delivery)
-    if not known:
-        info = await run_in_threadpool(_load, delivery)
-        cache.put(delivery, info)
+async def _loaded_variant(delivery: TrackedDelivery) -> clicks.VariantInfo | None:
+    info = await run_in_threadpool(_load, delivery)
+    _cache().put(delivery, info)
     return info
 
 
 async def _record(row: dict[str, object]) -> None:
+    recorder = get_recorder()
+    if recorder.journal(row):  # the usual case on PostgreSQL: nothing to wait for
+        return
     try:
-        await get_recorder().record(row)
+        await recorder.record(row)
     except Exception:  # the recorder spools when the database is down; this is only the disk failing too
         logger.exception("tracking: an event could not be stored")
 
@@ -111,18 +111,30 @@ class _Click:
     info: clicks.VariantInfo | None = None
 
 
-async def _resolve_click(token: str) -> _Click:
+def _resolve_cached(token: str) -> _Click | ClickToken:
+    """The click, or its token when its variant's links must be loaded first (`_resolve_click`)."""
     try:
         data = read_click_token(token)
     except InvalidInput:
         return _Click("invalid")
-    info = await _variant(data.delivery)
+    known, info = _cache().get(data.delivery)
+    return _resolved(data, info) if known else data
+
+
+def _resolved(data: ClickToken, info: clicks.VariantInfo | None) -> _Click:
     url = None if info is None else clicks.original_url(data, info)
     if info is None or url is None:
         return _Click("unknown")
     if data.delivery.expired():
         return _Click("expired", data, url)
     return _Click("ok", data, url, info)
+
+
+async def _resolve_click(token: str) -> _Click:
+    found = _resolve_cached(token)
+    if isinstance(found, _Click):
+        return found
+    return _resolved(found, await _loaded_variant(found.delivery))
 
 
 async def _follow(click: _Click, method: str, agent: str | None, ip: str | None) -> str:
@@ -143,6 +155,10 @@ async def click(request: Request, token: Token) -> Response:
 
 
 async def _record_click(data: ClickToken, url: str, method: str, agent: str | None, ip: str | None) -> None:
+    await _record(_click_row(data, url, method, agent, ip))
+
+
+def _click_row(data: ClickToken, url: str, method: str, agent: str | None, ip: str | None) -> dict[str, object]:
     delivery = data.delivery
     reason = machine.click_reason(method=method, user_agent=agent, ip=ip, issued_at=delivery.issued_at,
                                   now=time.time())
@@ -152,7 +168,7 @@ async def _record_click(data: ClickToken, url: str, method: str, agent: str | No
         row.update(machine=True, machine_reason=reason or machine.BURST)
         get_recorder().reflag(delivery_id=delivery.delivery_id, since=row["occurred_at"] - _BURST,
                               reason=machine.BURST)
-    await _record(row)
+    return row
 
 
 @router.api_route("/h/{token}", methods=["GET", "HEAD"])
@@ -205,9 +221,15 @@ def with_tracking_fast_path(app: ASGIApp) -> ASGIApp:
                 await send({"type": "http.response.start", "status": 200, "headers": _PIXEL_HEADERS})
                 await send({"type": "http.response.body", "body": body})
                 return
-            resolved = await _resolve_click(path[3:])
+            # Written out without awaiting where nothing needs to wait: each coroutine call costs per click.
+            found = _resolve_cached(path[3:])
+            resolved = found if isinstance(found, _Click) else await _resolve_click(path[3:])
             if resolved.state == "ok":
-                location = await _follow(resolved, scope["method"], agent, ip)
+                assert resolved.token is not None and resolved.url is not None and resolved.info is not None
+                row = _click_row(resolved.token, resolved.url, scope["method"], agent, ip)
+                if not get_recorder().journal(row):
+                    await _record(row)
+                location = clicks.destination(resolved.url, resolved.token, resolved.info)
                 await send({"type": "http.response.start", "status": 302,
                             "headers": [*_REDIRECT_HEADERS, (b"location", location.encode("latin-1"))]})
                 await send({"type": "http.response.body", "body": b""})
