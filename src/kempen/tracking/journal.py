@@ -12,7 +12,7 @@ into `tracking_events` moments later and then delete the segment. What that guar
 - only the machine itself failing (kernel panic, power) in the milliseconds between the answer and the
   commit can lose the events of those milliseconds, as they were in the page cache, not yet on disk.
 
-`KEMPEN_TRACKING_ACK=commit` answers only after the commit instead (about a quarter fewer redirects
+`KEMPEN_TRACKING_ACK=commit` answers only after the commit instead (15–25 % fewer redirects
 per second, bench/README.md). Without a journal folder that can be written, events take that path.
 
 Why a writer in the event loop and not a thread: no hand-over between threads per group, and no waiting
