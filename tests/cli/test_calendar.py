@@ -42,8 +42,8 @@ def test_calendar_month_week_filter_and_ics(session: Session, tenant: Tenant, tm
     assert code == 0 and "2 events" in out
     uids = {str(e["uid"]) for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")}
     assert uids == {f"campaign-{email.id}-scheduled@127.0.0.1", f"campaign-{sms.id}-launched@127.0.0.1"}
-    code, _, exc = run(tenant, "calendar", "--month", "December")
-    assert code != 0 and isinstance(exc, InvalidInput)
+    code, out, _ = run(tenant, "calendar", "--month", "December")
+    assert code == 1 and out == "error: 'December' is not a month; write it as YYYY-MM, e.g. 2026-12.\n"
 
 
 def test_budget_set_list_threshold_check(session: Session, tenant: Tenant) -> None:
