@@ -4,9 +4,9 @@ Per batch claim the message's settings and variants are read once (`load_plan`),
 brand (its launch snapshot: `kempen.brand.resolve`): each variant's template gets its content blocks
 expanded and the brand footer there, once per batch. Compiled templates are cached per worker on the
 branded template itself, so CSS inlining and the text-part derivation run once per template version,
-not per email, and an edited block or footer (a new snapshot) is never served from the cache. Per email only the Jinja render, the unsubscribe URL, the tracking
-tokens (open pixel, one per tracked link: `kempen.tracking.links.EmailTracker`) and a small frozen
-payload remain. The workspace's tracking settings are read with the plan, once per batch.
+not per email, and an edited block or footer (a new snapshot) is never served from the cache. Per
+email only the Jinja render, the unsubscribe URL, the tracking tokens (open pixel, one per tracked
+link: `kempen.tracking.links.EmailTracker`) and a small frozen payload remain. The workspace's tracking settings are read with the plan, once per batch.
 """
 
 from __future__ import annotations
