@@ -20,6 +20,7 @@ from email.utils import formatdate
 
 from kempen.channels.email import mime
 from kempen.config import get_settings
+from kempen.kit.hmac_sha256 import HmacSha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +53,16 @@ _PROCESS_TAG = secrets.token_hex(6)
 _boundaries = itertools.count()
 
 
-_key_cache: tuple[object, bytes] | None = None
+_key_cache: tuple[object, HmacSha256] | None = None
 
 
-def _message_id_key() -> bytes:
+def _message_id_key() -> HmacSha256:
     # Derived once per settings object: without KEMPEN_SECRET_KEY, `signing_key` reads a file.
     global _key_cache
     settings = get_settings()
     if _key_cache is None or _key_cache[0] is not settings:
-        _key_cache = (settings, hmac.new(settings.signing_key.encode(), b"kempen.message-id",
-                                         hashlib.sha256).digest())
+        _key_cache = (settings, HmacSha256(hmac.new(settings.signing_key.encode(), b"kempen.message-id",
+                                                    hashlib.sha256).digest()))
     return _key_cache[1]
 
 
@@ -74,8 +75,7 @@ def make_message_id(delivery_id: int, domain: str) -> str:
     domain = domain.strip().lower()
     if not domain or not domain.isascii() or any(c in domain for c in "<>@ \t\r\n\"\\()[],;:"):
         raise ValueError(f"not a Message-ID domain: {domain!r}")
-    key = _message_id_key()
-    tag = hmac.new(key, str(delivery_id).encode(), hashlib.sha256).hexdigest()[:16]
+    tag = _message_id_key().sign(str(delivery_id).encode()).hex()[:16]
     return f"<{delivery_id}.{tag}@{domain}>"
 
 
