@@ -7,7 +7,9 @@ calls commit before they return. Either way every event ends up stored exactly o
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from kempen.config import get_settings
 from kempen.models import TouchKind, TrackingEvent
+from kempen.tracking import journal
 from kempen.tracking import recorder as recorder_module
 from kempen.tracking.clicks import event_row
-from kempen.tracking.journal import SUFFIX
+from kempen.tracking.copy_text import copy_line
+from kempen.tracking.journal import SEGMENT_BYTES, SUFFIX, Segment
 from kempen.tracking.links import EmailTracker, TrackedDelivery
-from kempen.tracking.recorder import Recorder, copy_line
+from kempen.tracking.recorder import Recorder
 from tests.conftest import Tenant
 from tests.tracking.test_recorder import count, unreachable
 
@@ -30,25 +34,31 @@ def _journalled(spool: Path) -> list[Path]:
     return sorted(spool.glob(f"*{SUFFIX}")) if spool.is_dir() else []
 
 
-def test_events_are_answered_at_once_and_committed_moments_later(db: Engine, session: Session, tenant: Tenant,
-                                                                 delivery: TrackedDelivery, tmp_path: Path) -> None:
-    recorder = Recorder(engine=db, spool_dir=tmp_path / "spool", ack="journal")
-    seen_after_answer: list[int] = []
+def _clicks_then_drain(recorder: Recorder, delivery: TrackedDelivery, clicks: int, note: Callable[[], int]) -> int:
+    """Record the clicks in one event loop, read `note` once all are answered, wait for the writes; the note."""
+    noted: list[int] = []
 
     async def visit() -> None:
-        for i in range(40):
+        for i in range(clicks):
             await recorder.record(event_row(TouchKind.CLICK, delivery, url=f"https://shop.example/{i}", link_index=0))
-        seen_after_answer.append(count(session, tenant))
+        noted.append(note())
         await recorder.drain()
 
     try:
         asyncio.run(visit())
     finally:
         recorder.close()
+    return noted[0]
+
+
+def test_events_are_answered_at_once_and_committed_moments_later(db: Engine, session: Session, tenant: Tenant,
+                                                                 delivery: TrackedDelivery, tmp_path: Path) -> None:
+    recorder = Recorder(engine=db, spool_dir=tmp_path / "spool", ack="journal")
+    seen_after_answer = _clicks_then_drain(recorder, delivery, 40, lambda: count(session, tenant))
     if db.dialect.name == "postgresql":
-        assert seen_after_answer == [0]  # answered before the commit: the loop had not yet run its writers
+        assert seen_after_answer == 0  # answered before the commit: the loop had not yet run its writers
     else:
-        assert seen_after_answer == [40]  # SQLite commits before answering
+        assert seen_after_answer == 40  # SQLite commits before answering
     assert count(session, tenant) == 40
     assert _journalled(tmp_path / "spool") == []  # committed segments are deleted
 
@@ -67,6 +77,38 @@ def test_a_dead_process_journal_is_replayed_by_the_next_recorder(db: Engine, ses
     agents = session.scalars(select(TrackingEvent.user_agent).where(TrackingEvent.workspace_id == tenant.id))
     assert sorted(a or "" for a in agents) == [f"agent\t{i}" for i in range(5)]
     assert list(spool.iterdir()) == []
+
+
+def test_a_dead_process_mapped_segment_is_replayed_up_to_its_last_whole_line(
+        db: Engine, session: Session, tenant: Tenant, delivery: TrackedDelivery, tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    segment = Segment(spool)
+    lines = [copy_line(event_row(TouchKind.CLICK, delivery, url=f"https://shop.example/{i}", link_index=0)).encode()
+             for i in range(3)]
+    for line in lines:
+        assert segment.append(line)
+    segment.append(lines[0][:30])  # the copy the process was killed in
+    # Killed: the mapping and the lock go with the process, the file stays at its reserved size, NULs after.
+    segment.map.close()
+    os.close(segment.fd)
+    assert segment.path.stat().st_size == SEGMENT_BYTES
+    Recorder(engine=db, spool_dir=spool).close()
+    session.expire_all()
+    urls = session.scalars(select(TrackingEvent.url).where(TrackingEvent.workspace_id == tenant.id))
+    assert sorted(u or "" for u in urls) == [f"https://shop.example/{i}" for i in range(3)]
+    assert _journalled(spool) == []
+
+
+def test_a_group_larger_than_a_segment_goes_on_in_another(db: Engine, session: Session, tenant: Tenant,
+                                                          delivery: TrackedDelivery, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(journal, "SEGMENT_BYTES", 300)  # two or three lines each
+    recorder = Recorder(engine=db, spool_dir=tmp_path / "spool", ack="journal")
+    segments_seen = _clicks_then_drain(recorder, delivery, 30, lambda: len(_journalled(tmp_path / "spool")))
+    if db.dialect.name == "postgresql":
+        assert segments_seen >= 10  # 30 lines in segments of two or three, none written yet
+    assert count(session, tenant) == 30
+    assert _journalled(tmp_path / "spool") == []
 
 
 def test_events_journalled_while_the_database_is_down_are_kept_and_replayed(

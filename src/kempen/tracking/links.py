@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html as htmllib
 import time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 from markupsafe import Markup
@@ -96,16 +96,17 @@ def _int(value: object, *, minimum: int = 1) -> int:
     return value
 
 
-_DELIVERY_KEYS = ("w", "d", "c", "k", "m", "v")
+_DELIVERY_KEYS = ("w", "d", "c", "k", "m", "v", "t")
+_SEVEN_INTS = [int] * 7
 
 
 def _delivery(payload: dict[str, object]) -> TrackedDelivery:
-    ids = [payload.get(key) for key in _DELIVERY_KEYS]
-    issued = payload.get("t")
-    # One pass over plain ints (checked per tracked request); bool is not an int here.
-    if any(type(v) is not int or v < 1 for v in ids) or type(issued) is not int or issued < 0:
+    values: tuple[Any, ...] = tuple(map(payload.get, _DELIVERY_KEYS))
+    # Plain ints only (bool is not one here), ids from 1 and the second from 0: checked per tracked request,
+    # so in C-level calls rather than a Python loop.
+    if list(map(type, values)) != _SEVEN_INTS or min(values[:6]) < 1 or values[6] < 0:
         raise InvalidInput(_INVALID)
-    return TrackedDelivery(*ids, issued)  # type: ignore[arg-type, call-arg]  # checked above
+    return TrackedDelivery._make(values)
 
 
 def read_open_token(token: str) -> TrackedDelivery:

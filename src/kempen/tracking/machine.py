@@ -116,7 +116,9 @@ class BurstDetector:
 
     def __init__(self, window: float = BURST_SECONDS) -> None:
         self.window = window
-        self._recent: dict[int, list[tuple[float, int]]] = {}
+        # Per delivery, its recent clicks as ((when, link index), ...): tuples of numbers, which the cyclic
+        # collector stops tracking, where lists of them were walked on each of its full collections.
+        self._recent: dict[int, tuple[tuple[float, int], ...]] = {}
         self._pruned = time.monotonic()
 
     def click(self, delivery_id: int, link_index: int, now: float | None = None) -> bool:
@@ -126,12 +128,11 @@ class BurstDetector:
             self._prune(now)
         earlier = self._recent.get(delivery_id)
         if earlier is None:  # the usual case: the email's first click in a while
-            self._recent[delivery_id] = [(now, link_index)]
+            self._recent[delivery_id] = ((now, link_index),)
             return False
-        recent = [(at, i) for at, i in earlier[-_KEEP:] if now - at <= self.window]
+        recent = tuple((at, i) for at, i in earlier[-_KEEP:] if now - at <= self.window)
         burst = any(i != link_index for _, i in recent)
-        recent.append((now, link_index))
-        self._recent[delivery_id] = recent
+        self._recent[delivery_id] = (*recent, (now, link_index))
         return burst
 
     def _prune(self, now: float) -> None:

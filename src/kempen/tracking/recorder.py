@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import queue
-import re
 import threading
 import time
 import weakref
@@ -44,8 +43,9 @@ from kempen.config import get_settings
 from kempen.db import get_engine
 from kempen.models import TouchKind, TrackingEvent
 from kempen.models.contacts import Channel
+from kempen.tracking.copy_text import COPY_COMMAND, Row, copy_line, row_from_copy_line
 from kempen.tracking.journal import SUFFIX as JOURNAL_SUFFIX
-from kempen.tracking.journal import JournalWriter
+from kempen.tracking.journal import JournalWriter, complete_lines
 
 logger = logging.getLogger("kempen.tracking")
 _TABLE: Table = TrackingEvent.__table__  # type: ignore[assignment]
@@ -58,11 +58,7 @@ _UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutEr
                 psycopg.InterfaceError, OSError)
 _sequence = itertools.count()
 
-Row = dict[str, Any]
 _Done = Future[None] | asyncio.Future[None] | None
-COLUMNS = ("workspace_id", "kind", "occurred_at", "campaign_id", "message_id", "variant_id", "delivery_id",
-           "contact_id", "channel", "url", "link_index", "machine", "machine_reason", "user_agent", "ip")
-COPY_COMMAND = f"COPY tracking_events ({', '.join(COLUMNS)}) FROM STDIN"  # constants only, nothing from outside
 
 
 class _Reflag:
@@ -121,7 +117,7 @@ class Recorder:
         if self.ack != "journal":
             return False
         journal = self._journal(asyncio.get_running_loop())
-        return journal is not None and journal.add(row, copy_line(row))
+        return journal is not None and journal.add(row.get("delivery_id"), copy_line(row).encode())
 
     async def record(self, row: Row) -> None:
         """Store an event and return once it is durable: journalled, or in the database or the spool."""
@@ -173,14 +169,23 @@ class Recorder:
     def flag_version(self) -> int:
         return self._flag_version
 
-    def flag_rows(self, rows: list[Row]) -> set[int]:
-        """Mark the rows registered reflags cover; the deliveries that have one (to write those rows anew)."""
-        self._flag_rows(rows)
-        return set(self._flags)
+    def flagged_deliveries(self, deliveries: list[int | None]) -> set[int]:
+        """Those of `deliveries` a registered reflag covers (their rows need `flag_row` before they are written)."""
+        flags = self._flags
+        return set(flags).intersection(deliveries) if flags else set()
 
-    def apply_late_reflags(self, rows: list[Row]) -> None:
-        """Queue the reflags registered while `rows` were written (a writer thread applies them)."""
-        late = self._late_reflags(rows)
+    def flag_row(self, row: Row) -> bool:
+        """Mark the row if a registered reflag covers it; whether it did."""
+        found = self._flags.get(row.get("delivery_id"))  # type: ignore[arg-type]
+        if (found is not None and row["kind"] == TouchKind.CLICK and not row["machine"]
+                and found[1] <= row["occurred_at"] <= found[2]):
+            row["machine"], row["machine_reason"] = True, found[3]
+            return True
+        return False
+
+    def apply_late_reflags(self, deliveries: set[int | None]) -> None:
+        """Queue the reflags registered while these deliveries' rows were written (a writer thread applies them)."""
+        late = self._late_reflags(deliveries)
         if late:
             self._queue.put([(flag, None) for flag in late])
 
@@ -189,18 +194,12 @@ class Recorder:
 
     def _flag_rows(self, rows: list[Row]) -> None:
         """Mark the rows a registered reflag covers (their group is about to be written)."""
-        flags = self._flags
-        if not flags:
-            return
-        for row in rows:
-            found = flags.get(row.get("delivery_id"))  # type: ignore[arg-type]
-            if (found is not None and row["kind"] == TouchKind.CLICK and not row["machine"]
-                    and found[1] <= row["occurred_at"] <= found[2]):
-                row["machine"], row["machine_reason"] = True, found[3]
+        if self._flags:
+            for row in rows:
+                self.flag_row(row)
 
-    def _late_reflags(self, rows: list[Row]) -> list[_Reflag]:
-        """Reflags registered while `rows` were being written that cover some of them (to apply now)."""
-        deliveries = {row.get("delivery_id") for row in rows}
+    def _late_reflags(self, deliveries: set[int | None]) -> list[_Reflag]:
+        """Reflags registered while these deliveries' rows were being written (to apply now)."""
         return [_Reflag(d, since, reason) for d, (_, since, _, reason) in list(self._flags.items())
                 if d in deliveries]
 
@@ -272,7 +271,7 @@ class Recorder:
             self._store(rows, reflags)
             if self._flag_version != version:
                 # A reflag came in meanwhile; its UPDATE may have run before these rows were committed.
-                self._store([], self._late_reflags(rows))
+                self._store([], self._late_reflags({row.get("delivery_id") for row in rows}))
             self.available = True
         except _UNAVAILABLE:
             logger.warning("tracking: database unavailable, %d events spooled", len(rows), exc_info=True)
@@ -315,8 +314,8 @@ class Recorder:
 
     def _store_copy_text(self, data: str) -> None:
         """Store a journal segment's rows: COPY on PostgreSQL, rows read back elsewhere or when one fails."""
-        lines = [line for line in data.split("\n") if line]  # a last line cut short by a crash has too few columns
-        rows = [row for row in map(_row_from_copy_line, lines) if row is not None]
+        lines = [line for line in complete_lines(data).split("\n") if line]
+        rows = [row for row in map(row_from_copy_line, lines) if row is not None]
         if self._engine().dialect.name != "postgresql":
             self._store(rows, [])
             return
@@ -419,59 +418,6 @@ def _copy(conn: Connection, rows: list[Row]) -> None:
     data = "".join([copy_line(row) for row in rows])
     with driver.cursor() as cursor, cursor.copy(COPY_COMMAND) as copy:
         copy.write(data)
-
-
-# COPY's text format: backslash escapes for its separators; NUL, which PostgreSQL text cannot hold, dropped.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r\x00]")
-_NULL = "\\N"
-
-
-def _text(value: str | None) -> str:
-    if value is None:
-        return _NULL
-    # The search first: translate() with a table costs several times a search that finds nothing.
-    return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
-
-
-def _opt(value: object) -> object:
-    return _NULL if value is None else value
-
-
-def copy_line(r: Row) -> str:
-    """One row in COPY text format, columns in `COLUMNS` order (enums format as their values)."""
-    # Written out per column: a generic per-field function cost ~9 us a row, in a thread that holds the GIL.
-    return (f'{r["workspace_id"]}\t{r["kind"]}\t{r["occurred_at"].isoformat()}\t{_opt(r["campaign_id"])}\t'
-            f'{_opt(r["message_id"])}\t{_opt(r["variant_id"])}\t{_opt(r["delivery_id"])}\t'
-            f'{_opt(r["contact_id"])}\t{_opt(r["channel"])}\t{_text(r["url"])}\t{_opt(r["link_index"])}\t'
-            f'{"t" if r["machine"] else "f"}\t{_text(r["machine_reason"])}\t{_text(r["user_agent"])}\t'
-            f'{_text(r["ip"])}\n')
-
-
-_UNESCAPE = re.compile(r"\\(.)")
-_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-_INTEGER_COLUMNS = ("workspace_id", "campaign_id", "message_id", "variant_id", "delivery_id", "contact_id",
-                    "link_index")
-
-
-def _row_from_copy_line(line: str) -> Row | None:
-    """A `copy_line` read back (journal replay); None for a line a crash cut short."""
-    fields = line.split("\t")
-    if len(fields) != len(COLUMNS):
-        return None
-    row: Row = {name: None if value == _NULL else _UNESCAPE.sub(lambda m: _UNESCAPED.get(m[1], m[1]), value)
-                for name, value in zip(COLUMNS, fields, strict=True)}
-    try:
-        for name in _INTEGER_COLUMNS:
-            if row[name] is not None:
-                row[name] = int(row[name])
-        row["kind"] = TouchKind(row["kind"])
-        row["channel"] = None if row["channel"] is None else Channel(row["channel"])
-        row["occurred_at"] = datetime.fromisoformat(row["occurred_at"])
-        row["machine"] = row["machine"] == "t"
-    except (ValueError, TypeError):
-        return None
-    return row
 
 
 def _resolve(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
