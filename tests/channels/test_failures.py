@@ -144,8 +144,12 @@ def test_idle_connections_closed_by_the_server_are_reopened(smtp_server: SmtpTes
     adapter = adapter_for(smtp_server, connections=2)
     try:
         assert all(r.ok for r in send(adapter, outgoing(4)).values())
-        for session in smtp_server.handler.sessions:
-            smtp_server.controller.loop.call_soon_threadsafe(session.transport.close)
+        # A connection carries several messages, so it is in `sessions` once per message; take each
+        # transport once, before any close runs (a closed session's transport becomes None).
+        transports = {id(session.transport): session.transport for session in smtp_server.handler.sessions}
+        assert len(transports) == 2
+        for transport in transports.values():
+            smtp_server.controller.loop.call_soon_threadsafe(transport.close)
         time.sleep(0.2)
         assert all(r.ok for r in send(adapter, outgoing(4, start=5)).values())
     finally:
