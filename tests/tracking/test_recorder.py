@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import queue
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -135,6 +138,46 @@ def test_a_reflag_covers_clicks_not_yet_written(db: Engine, session: Session, te
     later = event_row(TouchKind.CLICK, delivery._replace(delivery_id=6), link_index=0)
     recorder._write_group([(click, None), (later, None)])
     assert _stored_flags(session, tenant) == [(True, "links_clicked_together"), (False, None)]
+
+
+def test_the_event_that_found_a_burst_is_answered_after_the_flag_on_earlier_clicks(
+        db: Engine, session: Session, tenant: Tenant, delivery: TrackedDelivery, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commit mode: once the second click is answered, the first is flagged too (not a moment later)."""
+
+    class HandedOverAtOnce(queue.SimpleQueue):  # type: ignore[type-arg]
+        """A queue whose every item a writer takes before the next is put: the worst interleaving."""
+
+        def put(self, item: object, block: bool = True, timeout: float | None = None) -> None:
+            super().put(item)
+            deadline = time.monotonic() + 2
+            while not self.empty() and time.monotonic() < deadline:
+                time.sleep(0.001)
+
+    monkeypatch.setattr(recorder_module.queue, "SimpleQueue", HandedOverAtOnce)
+    recorder = Recorder(engine=db, spool_dir=tmp_path / "spool", ack="commit", writers=2)
+    store = recorder._store
+
+    def slow_reflags(rows: list[dict[str, object]], reflags: list[object]) -> None:
+        if reflags:  # the other writer commits the second click meanwhile, if it is not in this group
+            time.sleep(0.3)
+        store(rows, reflags)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recorder, "_store", slow_reflags)
+    first = event_row(TouchKind.CLICK, delivery, link_index=0)
+    second = event_row(TouchKind.CLICK, delivery, link_index=1, machine="links_clicked_together")
+
+    async def visit() -> list[tuple[bool, str | None]]:
+        await recorder.record(first)
+        recorder.reflag(delivery_id=delivery.delivery_id, since=first["occurred_at"], reason="links_clicked_together")
+        await recorder.record(second)
+        return _stored_flags(session, tenant)
+
+    try:
+        flags = asyncio.run(visit())
+    finally:
+        recorder.close()
+    assert flags == [(True, "links_clicked_together")] * 2
 
 
 def test_a_reflag_that_arrives_during_a_write_is_applied_after_it(db: Engine, session: Session, tenant: Tenant,

@@ -126,14 +126,17 @@ class Recorder:
         loop = asyncio.get_running_loop()
         # A future per event, not one per group: a visitor who goes away cancels their own wait only.
         done = loop.create_future()
+        self._add_pending(loop, (row, done))
+        await done
+
+    def _add_pending(self, loop: asyncio.AbstractEventLoop, item: tuple[Row | _Reflag, _Done]) -> None:
         pending = self._pending.get(loop)
         if pending is None:
             # One hand-over per turn of the loop, not per event: each put may wake a writer thread,
             # and the thread switches cost more than the events under load.
             loop.call_soon(self._hand_over, loop)
             pending = self._pending[loop] = []
-        pending.append((row, done))
-        await done
+        pending.append(item)
 
     def _journal(self, loop: asyncio.AbstractEventLoop) -> JournalWriter | None:
         """The loop's journal writer; None on SQLite, where events are committed before the answer."""
@@ -163,7 +166,15 @@ class Recorder:
             self._flags = {d: f for d, f in self._flags.items() if now - f[0] < _FLAG_SECONDS}
         self._flags[delivery_id] = (now, since, datetime.now(since.tzinfo), reason)
         self._flag_version = next(self._flag_versions)
-        self._queue.put([(_Reflag(delivery_id, since, reason), None)])
+        item: tuple[Row | _Reflag, _Done] = (_Reflag(delivery_id, since, reason), None)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._queue.put([item])
+            return
+        # With the event that found the burst or honeypot (recorded in the same turn of the loop): one group,
+        # one transaction, so once that event is committed, so is the flag on the earlier clicks.
+        self._add_pending(loop, item)
 
     @property
     def flag_version(self) -> int:
